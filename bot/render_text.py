@@ -1,0 +1,49 @@
+"""Plain-text rendering of answers and articles for the terminal (CLI ``ask`` and ``chat``)."""
+from __future__ import annotations
+
+from kb.answer import Answer
+from kb.model import Article
+
+
+def version_label(article: Article) -> str:
+    if not article.version_date:
+        return ""
+    y, m, d = article.version_date.split("-")
+    return f"（{int(y)}年{int(m)}月{int(d)}日版本）"
+
+
+def article_block(article: Article, highlight: str = "") -> str:
+    text = article.text
+    if highlight and highlight in text:
+        text = text.replace(highlight, f"【{highlight}】", 1)
+    return f"《{article.law_title}》{article.label}{version_label(article)}：\n「{text}」"
+
+
+def render_answer(answer: Answer) -> str:
+    if answer.kind != "statute":
+        return "\n".join(p for p in (answer.message, answer.help_line) if p)
+    lines = []
+    for i, quote in enumerate(answer.quotes):
+        prefix = "依据" if i == 0 else "另见"
+        lines.append(prefix + article_block(quote.article, quote.highlight))
+    if answer.related:
+        lines.append("相关条文：" + "、".join(f"《{a.law_title}》{a.label}" for a in answer.related))
+    lines.append(answer.disclaimer + answer.help_line)
+    return "\n".join(lines)
+
+
+def describe_report(report) -> str:
+    """One line saying what loading a file did (for staff)."""
+    date = report.version_date or "未注明日期"
+    title = f"《{report.law_title}》"
+    if report.action == "created":
+        return f"新增 {title}（{date} 版本）：{report.article_count} 条"
+    if report.action == "unchanged":
+        return f"未变化 {title}（{date} 版本）：内容与已导入的相同，未作改动"
+    counts = f"新增 {len(report.added)} 条、修改 {len(report.changed)} 条、删除 {len(report.removed)} 条"
+    detail = "".join(f"；{name}：{'、'.join(items)}" for name, items in
+                     (("新增", report.added), ("修改", report.changed), ("删除", report.removed)) if items)
+    if report.action == "new_version":
+        return (f"更新 {title}：{date} 新版本成为现行版本，{report.superseded_date or '旧'} 版本转为历史版本；"
+                f"{counts}{detail}")
+    return f"历史 {title}：{date} 版本早于现行版本，已作为历史版本保存（与现行版本相比：{counts}）"

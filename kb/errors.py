@@ -1,0 +1,20 @@
+"""Exceptions of the knowledge base; the CLI and bot turn them into polite Chinese messages.
+
+Every message is user-facing Simplified Chinese and fits on one line.
+"""
+
+
+class KBError(Exception):
+    """Base class of knowledge-base errors; ``str(err)`` is the user-facing message."""
+
+
+class NotFoundError(KBError):
+    """A law or article that was asked for does not exist in the store."""
+
+
+class IndexMissingError(KBError):
+    """The search index has not been built yet (nothing ingested)."""
+
+
+class ConfigError(KBError):
+    """Settings are missing or invalid (bad embedder name, unreadable data directory …)."""

@@ -1,0 +1,156 @@
+"""Search indexes over the current articles: FAISS (dense) and BM25 (jieba tokens).
+
+Both are caches of the SQLite store, keyed by article row ids. A build writes a new generation
+folder aside, then swaps a one-line ``CURRENT`` pointer with ``os.replace``; readers load whatever
+generation the pointer names, so a query never sees a half-built index.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+import numpy as np
+
+from kb.errors import IndexMissingError
+from kb.model import Article
+
+if TYPE_CHECKING:
+    from kb.embed import Embedder
+    from kb.store import Store
+
+POINTER = "CURRENT"
+KEEP_GENERATIONS = 2
+
+
+def passage_text(article: Article) -> str:
+    """What the dense model reads for an article: law title, chapter, then the article text."""
+    chapter = article.chapter.split(" / ")[-1] if article.chapter else ""
+    return " ".join(p for p in (article.law_title, chapter, article.text) if p)
+
+
+def bm25_text(article: Article) -> str:
+    chapter = article.chapter.split(" / ")[-1] if article.chapter else ""
+    return " ".join(p for p in (chapter, article.text) if p)
+
+
+@dataclass
+class SearchIndex:
+    """A loaded generation: a FAISS index over article ids and a BM25 index with its id map."""
+
+    path: Path
+    dense: object  # faiss.Index
+    bm25: object  # bm25s.BM25
+    bm25_ids: np.ndarray
+    meta: dict
+
+    @property
+    def revision(self) -> int:
+        return int(self.meta.get("revision", -1))
+
+    @property
+    def model_id(self) -> str:
+        return self.meta.get("model_id", "")
+
+    def dense_search(self, qvec: np.ndarray, k: int) -> list[tuple[int, float]]:
+        if self.dense.ntotal == 0:
+            return []
+        scores, ids = self.dense.search(np.asarray(qvec, np.float32).reshape(1, -1), min(k, self.dense.ntotal))
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def bm25_scores(self, tokens: list[str]) -> np.ndarray:
+        """BM25 score of every indexed article for these tokens (aligned with ``bm25_ids``)."""
+        if not tokens or len(self.bm25_ids) == 0:
+            return np.zeros(len(self.bm25_ids), np.float32)
+        return np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)
+
+    @classmethod
+    def load(cls, index_dir: Path) -> "SearchIndex":
+        pointer = index_dir / POINTER
+        if not pointer.exists():
+            raise IndexMissingError("检索索引尚未建立：请先用 lawbot ingest 导入法规。")
+        gen = index_dir / pointer.read_text(encoding="utf-8").strip()
+        import bm25s
+        import faiss
+
+        meta = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
+        dense = faiss.read_index(str(gen / "dense.faiss"))
+        bm25 = bm25s.BM25.load(str(gen / "bm25"))
+        ids = np.load(gen / "bm25_ids.npy")
+        return cls(gen, dense, bm25, ids, meta)
+
+
+def current_generation(index_dir: Path) -> Path | None:
+    pointer = index_dir / POINTER
+    if not pointer.exists():
+        return None
+    return index_dir / pointer.read_text(encoding="utf-8").strip()
+
+
+def index_meta(index_dir: Path) -> dict | None:
+    gen = current_generation(index_dir)
+    if gen is None or not (gen / "meta.json").exists():
+        return None
+    return json.loads((gen / "meta.json").read_text(encoding="utf-8"))
+
+
+def build_index(store: "Store", embedder: "Embedder", index_dir: Path,
+                progress: Callable[[int], None] | None = None,
+                tokenize: Callable[[str], list[str]] | None = None) -> Path:
+    """Build a new generation from the store's current articles and swap it in atomically."""
+    import bm25s
+    import faiss
+
+    from kb.embed import embed_cached
+    from kb.text import tokenize as default_tokenize
+
+    tokenize = tokenize or default_tokenize
+    revision = store.revision()
+    articles = list(store.current_articles())
+    ids = np.array([a.id for a in articles], dtype=np.int64)
+    vectors = embed_cached(store, embedder, [passage_text(a) for a in articles], progress=progress)
+
+    dense = faiss.IndexIDMap2(faiss.IndexFlatIP(embedder.dim))
+    if len(ids):
+        dense.add_with_ids(vectors, ids)
+    corpus_tokens = [tokenize(bm25_text(a)) or ["∅"] for a in articles]
+    bm25 = bm25s.BM25(k1=1.2, b=0.75)
+    bm25.index(corpus_tokens or [["∅"]], show_progress=False)
+
+    index_dir.mkdir(parents=True, exist_ok=True)
+    name = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{revision}"
+    tmp = index_dir / (name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    faiss.write_index(dense, str(tmp / "dense.faiss"))
+    bm25.save(str(tmp / "bm25"))
+    np.save(tmp / "bm25_ids.npy", ids if len(ids) else np.zeros(1, np.int64) - 1)
+    meta = {"revision": revision, "model_id": embedder.model_id, "dim": embedder.dim,
+            "articles": int(len(ids)), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
+    (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    final = index_dir / name
+    os.replace(tmp, final)
+    _swap_pointer(index_dir, name)
+    _prune(index_dir, keep=name)
+    return final
+
+
+def _swap_pointer(index_dir: Path, name: str) -> None:
+    tmp = index_dir / (POINTER + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(name)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, index_dir / POINTER)
+
+
+def _prune(index_dir: Path, keep: str) -> None:
+    """Remove old generations, keeping the newest few so readers mid-load are not disturbed."""
+    gens = sorted((p for p in index_dir.glob("gen-*") if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    old = [p for p in gens if p.name != keep]
+    for p in old[:max(0, len(old) - (KEEP_GENERATIONS - 1))]:
+        shutil.rmtree(p, ignore_errors=True)

@@ -1,0 +1,87 @@
+"""The database schema, only ever changed by appending numbered migrations.
+
+Each migration runs once, in a transaction, recorded in ``_sqlite_migrations`` by sqlite-utils.
+Never edit an applied migration; add the next number instead.
+"""
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("lawbot.kb")
+
+
+def _run(db: Database, script: str) -> None:
+    """Run statements one by one (``executescript`` would commit mid-migration)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+@migrations(name="0001_statutes")
+def m0001_statutes(db: Database) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE laws (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL UNIQUE,
+            short_names TEXT NOT NULL DEFAULT '[]',
+            level TEXT NOT NULL DEFAULT '',
+            region TEXT NOT NULL DEFAULT '全国',
+            status TEXT NOT NULL DEFAULT '现行有效',
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+        );
+        CREATE TABLE versions (
+            id INTEGER PRIMARY KEY,
+            law_id INTEGER NOT NULL REFERENCES laws(id),
+            version_date TEXT,
+            is_current INTEGER NOT NULL DEFAULT 0,
+            content_hash TEXT NOT NULL,
+            source_name TEXT NOT NULL DEFAULT '',
+            source_format TEXT NOT NULL DEFAULT '',
+            history TEXT NOT NULL DEFAULT '[]',
+            preamble TEXT NOT NULL DEFAULT '',
+            article_count INTEGER NOT NULL DEFAULT 0,
+            ingested_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            superseded_at TEXT,
+            UNIQUE (law_id, content_hash)
+        );
+        CREATE INDEX versions_law ON versions(law_id, is_current);
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            version_id INTEGER NOT NULL REFERENCES versions(id),
+            law_id INTEGER NOT NULL REFERENCES laws(id),
+            ordinal INTEGER NOT NULL,
+            number INTEGER NOT NULL,
+            suffix TEXT NOT NULL DEFAULT '',
+            label TEXT NOT NULL,
+            chapter TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL,
+            paragraphs TEXT NOT NULL DEFAULT '[]',
+            content_hash TEXT NOT NULL,
+            UNIQUE (version_id, number, suffix)
+        );
+        CREATE INDEX articles_law_number ON articles(law_id, number, suffix);
+        CREATE TABLE embeddings (
+            content_hash TEXT NOT NULL,
+            model_id TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (content_hash, model_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE ingest_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            source TEXT NOT NULL,
+            law_title TEXT,
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        INSERT INTO meta (key, value) VALUES ('revision', '0');
+        """
+    )

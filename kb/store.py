@@ -1,0 +1,298 @@
+"""The statute store: laws, their versions and articles in SQLite (the source of truth).
+
+Indexes are caches rebuilt from here. Loading a law is one transaction: either the whole version
+lands (and the previous one is marked superseded) or nothing changes. The same text loaded twice
+is recognised by its content hash and changes nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence
+
+import numpy as np
+from sqlite_utils import Database
+
+from kb.migrations import migrations
+from kb.model import Article, Law, ParsedArticle, ParsedLaw
+
+CN_PREFIX = "中华人民共和国"
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def law_key(title: str) -> str:
+    """The short, stable part of an article uid: the title without 中华人民共和国."""
+    return title[len(CN_PREFIX):] if title.startswith(CN_PREFIX) and len(title) > len(CN_PREFIX) else title
+
+
+def version_hash(parsed: ParsedLaw) -> str:
+    parts = [parsed.title, parsed.version_date or ""]
+    parts += [f"{a.key}\t{a.text}" for a in parsed.articles]
+    return sha256("\n".join(parts))
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What loading one parsed law did to the store."""
+
+    source: str
+    law_title: str
+    action: str  # created | new_version | history | unchanged
+    version_date: str | None
+    article_count: int
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    superseded_date: str | None = None
+
+    @property
+    def changed_store(self) -> bool:
+        return self.action != "unchanged"
+
+
+_ARTICLE_SQL = """
+SELECT a.id, a.version_id, a.law_id, a.number, a.suffix, a.label, a.chapter, a.text,
+       v.version_date, v.is_current, l.title, l.region
+FROM articles a JOIN versions v ON v.id = a.version_id JOIN laws l ON l.id = a.law_id
+"""
+
+
+def _article(row: Sequence) -> Article:
+    (aid, version_id, law_id, number, suffix, label, chapter, text,
+     version_date, is_current, title, region) = row
+    uid = f"{law_key(title)}@{version_date or 'undated'}#{number}{suffix}"
+    return Article(
+        id=aid, uid=uid, law_id=law_id, law_title=title, version_id=version_id,
+        version_date=version_date, number=number, suffix=suffix, label=label, chapter=chapter,
+        text=text, is_current=bool(is_current), region=region,
+    )
+
+
+class Store:
+    """Access to one lawbot SQLite database (WAL mode, busy timeout, migrated on open)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        self.db = Database(conn)
+        migrations.apply(self.db)
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ---- writing -------------------------------------------------------------------------
+
+    def load_law(self, parsed: ParsedLaw, source: str = "") -> LoadReport:
+        """Store one parsed law version in a single transaction and report what changed."""
+        content_hash = version_hash(parsed)
+        with self.db.atomic():
+            law_id = self._upsert_law(parsed)
+            if self._one("SELECT id FROM versions WHERE law_id=? AND content_hash=?",
+                         (law_id, content_hash)):
+                report = LoadReport(source, parsed.title, "unchanged", parsed.version_date,
+                                    len(parsed.articles))
+                self._log(report)
+                return report
+            current = self._one("SELECT id, version_date FROM versions WHERE law_id=? AND is_current=1",
+                                (law_id,))
+            version_id = self._insert_version(law_id, parsed, content_hash, source)
+            self._insert_articles(version_id, law_id, parsed.articles)
+            report = self._settle_versions(law_id, version_id, current, parsed, source)
+            self._bump_revision()
+            self._log(report)
+            return report
+
+    def log_failure(self, source: str, message: str) -> None:
+        with self.db.atomic():
+            self.db.execute("INSERT INTO ingest_log (source, action, detail) VALUES (?, 'failed', ?)",
+                            (source, json.dumps({"error": message}, ensure_ascii=False)))
+
+    def _upsert_law(self, parsed: ParsedLaw) -> int:
+        row = self._one("SELECT id FROM laws WHERE title=?", (parsed.title,))
+        names = json.dumps(list(parsed.short_names), ensure_ascii=False)
+        if row:
+            self.db.execute("UPDATE laws SET short_names=?, level=?, region=? WHERE id=?",
+                            (names, parsed.level, parsed.region, row[0]))
+            return row[0]
+        cur = self.db.execute(
+            "INSERT INTO laws (title, short_names, level, region, status) VALUES (?, ?, ?, ?, ?)",
+            (parsed.title, names, parsed.level, parsed.region, parsed.status))
+        return cur.lastrowid
+
+    def _insert_version(self, law_id: int, parsed: ParsedLaw, content_hash: str, source: str) -> int:
+        history = json.dumps([[h.date, h.text] for h in parsed.history], ensure_ascii=False)
+        cur = self.db.execute(
+            "INSERT INTO versions (law_id, version_date, content_hash, source_name, source_format,"
+            " history, preamble, article_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (law_id, parsed.version_date, content_hash, source or parsed.source_name,
+             parsed.source_format, history, parsed.preamble, len(parsed.articles)))
+        return cur.lastrowid
+
+    def _insert_articles(self, version_id: int, law_id: int, articles: Iterable[ParsedArticle]) -> None:
+        rows = [
+            (version_id, law_id, i, a.number, a.suffix, a.label, " / ".join(a.chapter), a.text,
+             json.dumps([[p.text, list(p.items)] for p in a.paragraphs], ensure_ascii=False),
+             sha256(a.text))
+            for i, a in enumerate(articles)
+        ]
+        self.db.conn.executemany(
+            "INSERT INTO articles (version_id, law_id, ordinal, number, suffix, label, chapter, text,"
+            " paragraphs, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def _settle_versions(self, law_id: int, version_id: int, current, parsed: ParsedLaw,
+                         source: str) -> LoadReport:
+        """Make the newest version current; diff the new text against the one it competes with."""
+        count = len(parsed.articles)
+        if current is None:
+            self.db.execute("UPDATE versions SET is_current=1 WHERE id=?", (version_id,))
+            return LoadReport(source, parsed.title, "created", parsed.version_date, count)
+        old_id, old_date = current
+        added, changed, removed = self._diff(old_id, version_id)
+        newer = (parsed.version_date or "") >= (old_date or "")
+        if newer:
+            self.db.execute("UPDATE versions SET is_current=0, superseded_at=strftime('%Y-%m-%dT%H:%M:%SZ','now')"
+                            " WHERE id=?", (old_id,))
+            self.db.execute("UPDATE versions SET is_current=1 WHERE id=?", (version_id,))
+            return LoadReport(source, parsed.title, "new_version", parsed.version_date, count,
+                              added, changed, removed, superseded_date=old_date)
+        self.db.execute("UPDATE versions SET superseded_at=strftime('%Y-%m-%dT%H:%M:%SZ','now')"
+                        " WHERE id=?", (version_id,))
+        # An older text loaded after a newer one is kept as history; report it relative to the
+        # current text, from the older version's point of view.
+        return LoadReport(source, parsed.title, "history", parsed.version_date, count,
+                          removed, changed, added, superseded_date=parsed.version_date)
+
+    def _diff(self, old_version: int, new_version: int) -> tuple[tuple[str, ...], ...]:
+        def texts(vid: int) -> dict[str, tuple[int, str, str]]:
+            rows = self.db.execute(
+                "SELECT number, suffix, label, content_hash FROM articles WHERE version_id=?", (vid,))
+            return {f"{n}{s}": (n, label, h) for n, s, label, h in rows.fetchall()}
+
+        old, new = texts(old_version), texts(new_version)
+
+        def labels(keys: Iterable[str], side: dict) -> tuple[str, ...]:
+            return tuple(side[k][1] for k in sorted(keys, key=lambda k: (side[k][0], k)))
+
+        added = labels(new.keys() - old.keys(), new)
+        removed = labels(old.keys() - new.keys(), old)
+        changed = labels((k for k in new.keys() & old.keys() if new[k][2] != old[k][2]), new)
+        return added, changed, removed
+
+    def _bump_revision(self) -> None:
+        self.db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='revision'")
+
+    def _log(self, report: LoadReport) -> None:
+        detail = {"version_date": report.version_date, "articles": report.article_count,
+                  "added": list(report.added), "changed": list(report.changed),
+                  "removed": list(report.removed)}
+        self.db.execute("INSERT INTO ingest_log (source, law_title, action, detail) VALUES (?, ?, ?, ?)",
+                        (report.source, report.law_title, report.action,
+                         json.dumps(detail, ensure_ascii=False)))
+
+    # ---- reading -------------------------------------------------------------------------
+
+    def _one(self, sql: str, params: Sequence = ()):
+        return self.db.execute(sql, params).fetchone()
+
+    def revision(self) -> int:
+        return int(self._one("SELECT value FROM meta WHERE key='revision'")[0])
+
+    def laws(self) -> list[Law]:
+        rows = self.db.execute(
+            "SELECT l.id, l.title, l.short_names, l.level, l.region, v.id, v.version_date, l.status,"
+            " v.article_count FROM laws l LEFT JOIN versions v ON v.law_id = l.id AND v.is_current = 1"
+            " ORDER BY l.region != '全国', l.id").fetchall()
+        return [Law(id=r[0], title=r[1], short_names=tuple(json.loads(r[2])), level=r[3], region=r[4],
+                    current_version_id=r[5], version_date=r[6], status=r[7], article_count=r[8] or 0)
+                for r in rows]
+
+    def versions(self, law_id: int) -> list[dict]:
+        cur = self.db.execute(
+            "SELECT id, version_date, is_current, article_count, source_name, ingested_at, superseded_at"
+            " FROM versions WHERE law_id=? ORDER BY version_date, id", (law_id,))
+        cols = [c[0] for c in cur.description]
+        return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+    def law_by_title(self, title: str) -> Law | None:
+        return next((law for law in self.laws() if law.title == title), None)
+
+    def article(self, law_id: int, number: int, suffix: str = "",
+                version_id: int | None = None) -> Article | None:
+        if version_id is None:
+            row = self._one(_ARTICLE_SQL + " WHERE a.law_id=? AND a.number=? AND a.suffix=? AND v.is_current=1",
+                            (law_id, number, suffix))
+        else:
+            row = self._one(_ARTICLE_SQL + " WHERE a.version_id=? AND a.number=? AND a.suffix=?",
+                            (version_id, number, suffix))
+        return _article(row) if row else None
+
+    def articles_by_ids(self, ids: Sequence[int]) -> list[Article]:
+        """Articles for row ids, in the order given (unknown ids are skipped)."""
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(_ARTICLE_SQL + f" WHERE a.id IN ({marks})", list(ids)).fetchall()
+        by_id = {r[0]: _article(r) for r in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def law_articles(self, law_id: int, version_id: int | None = None) -> list[Article]:
+        if version_id is None:
+            sql, params = " WHERE a.law_id=? AND v.is_current=1", (law_id,)
+        else:
+            sql, params = " WHERE a.version_id=?", (version_id,)
+        return [_article(r) for r in self.db.execute(_ARTICLE_SQL + sql + " ORDER BY a.ordinal", params)]
+
+    def current_articles(self) -> Iterator[Article]:
+        cur = self.db.execute(_ARTICLE_SQL + " WHERE v.is_current=1 ORDER BY a.id")
+        for row in cur:
+            yield _article(row)
+
+    def count_current_articles(self) -> int:
+        return self._one("SELECT COUNT(*) FROM articles a JOIN versions v ON v.id=a.version_id"
+                         " WHERE v.is_current=1")[0]
+
+    def ingest_log(self, limit: int = 50) -> list[dict]:
+        cur = self.db.execute("SELECT id, at, source, law_title, action, detail FROM ingest_log"
+                              " ORDER BY id DESC LIMIT ?", (limit,))
+        return [dict(zip([c[0] for c in cur.description], r)) for r in cur.fetchall()]
+
+    # ---- embedding cache -----------------------------------------------------------------
+
+    def cached_vectors(self, hashes: Sequence[str], model_id: str) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(hashes), 500):
+            chunk = list(hashes[start:start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT content_hash, vector FROM embeddings WHERE model_id=? AND content_hash IN ({marks})",
+                [model_id, *chunk])
+            for h, blob in rows:
+                found[h] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put_vectors(self, model_id: str, items: Iterable[tuple[str, np.ndarray]]) -> None:
+        rows = [(h, model_id, int(v.shape[0]), np.asarray(v, dtype=np.float32).tobytes()) for h, v in items]
+        with self.db.atomic():
+            self.db.conn.executemany(
+                "INSERT OR REPLACE INTO embeddings (content_hash, model_id, dim, vector) VALUES (?, ?, ?, ?)",
+                rows)
+
+    def integrity_check(self) -> str:
+        return self._one("PRAGMA integrity_check")[0]
