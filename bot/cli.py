@@ -219,6 +219,35 @@ def versions(settings: Settings, law: str) -> None:
                    f"  来源 {Path(v['source_name']).name}")
 
 
+@cli.command(name="eval")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
+@click.option("--misses", is_flag=True, help="Also list the questions missed.")
+@click.pass_obj
+def evaluate_cmd(settings: Settings, path: str, as_json: bool, misses: bool) -> None:
+    """在带标注的问题集上评估检索与拒答（hit@k、MRR、回答率、拒答率）。"""
+    from kb.evaluate import Prediction, evaluate, format_report, read_labelled
+
+    try:
+        items = read_labelled(path)
+    except ValueError as exc:
+        raise click.ClickException(str(exc))
+    kb = _kb(settings)
+
+    def predict(question: str) -> Prediction:
+        r = kb.search(question, 10)
+        return Prediction(tuple((h.article.law_title, h.article.number) for h in r.hits), r.answerable)
+
+    report = evaluate(items, predict)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=1))
+        return
+    click.echo(format_report(report))
+    if misses:
+        for m in report["misses"]:
+            click.echo(f"{m['id']} {m['question']} gold={m['gold']} top3={m['top3']} answered={m['answerable']}")
+
+
 @cli.command()
 @click.pass_obj
 def chat(settings: Settings) -> None:

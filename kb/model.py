@@ -66,6 +66,7 @@ class ParsedLaw:
     region: str = "全国"
     status: str = "现行有效"
     preamble: str = ""
+    appendix: str = ""  # text after the articles (附件 …), kept out of the last article
     source_format: str = "markdown"
     source_name: str = ""
 

@@ -130,6 +130,8 @@ def understand(text: str, catalog: LawCatalog, home_region: str = "重庆市") -
         except ValueError:
             continue
         law_id = _law_before(text, m.start(), names, catalog, home_region, text)
+        if law_id is None and not names:
+            law_id = fuzzy_law(text[max(0, m.start() - 16):m.start()], catalog, home_region)
         refs.append(ArticleRef(law_id, number, m.group(2) or "", m.span()))
     law_ids = tuple(dict.fromkeys(pick(ids, catalog, home_region, text) for _, _, ids in names))
     regions = detect_regions(text, home_region)
@@ -164,3 +166,37 @@ def _law_before(text: str, pos: int, names, catalog: LawCatalog, home_region: st
     if after and not before:
         return pick(after[0], catalog, home_region, full)
     return None
+
+
+_SPAN_STOP = re.compile(r"[，。？！、；：,.?!;:\s]")
+
+
+def _lcs(a: str, b: str) -> int:
+    prev = [0] * (len(b) + 1)
+    for ca in a:
+        cur = [0]
+        for j, cb in enumerate(b):
+            cur.append(prev[j] + 1 if ca == cb else max(prev[j + 1], cur[j]))
+        prev = cur
+    return prev[-1]
+
+
+def fuzzy_law(span: str, catalog: LawCatalog, home_region: str) -> int | None:
+    """The law a loosely written name refers to (民用运力动员条例, 浙江人防实施办法).
+
+    Used only right before an article reference, where a law name is certain to stand. Each alias
+    is scored by how many of its characters appear in order in the span; most covered wins.
+    """
+    span = _SPAN_STOP.split(span)[-1].strip("《》“”\"'")
+    if len(span) < 3:
+        return None
+    best, best_score = None, 0.0
+    for alias, ids in catalog.aliases.items():
+        common = _lcs(span, alias)
+        coverage = common / len(alias)
+        if common < 4 or coverage < 0.7:
+            continue
+        score = common - 0.5 * (len(alias) - common)
+        if score > best_score:
+            best, best_score = pick(ids, catalog, home_region, span), score
+    return best

@@ -112,8 +112,28 @@ class Retriever:
             score = scores[art.id] + (p.named_law_boost if art.law_id in info.law_ids else 0.0)
             hits.append(Hit(art, score, tuple(sorted(sources[art.id]))))
         hits.sort(key=lambda h: h.score, reverse=True)
+        hits = order_by_region(hits, info.regions, self.home_region)
         best_cos = max((cosines.get(h.article.id, 0.0) for h in hits[:3]), default=0.0)
         return hits, best_cos
+
+
+def order_by_region(hits: list[Hit], named: tuple[str, ...], home_region: str,
+                    window: int = 5) -> list[Hit]:
+    """Apply the region rule to the top of the list.
+
+    No place named: the best national article leads and the best home-region article follows.
+    A place named: that place's best article leads, then the best national one.
+    Only the first ``window`` hits compete, so a far weaker article is never promoted.
+    """
+    top = hits[:window]
+    lead_regions = named or ("全国",)
+    follow_regions = ("全国",) if named else (home_region,)
+    lead = next((h for h in top if h.article.region in lead_regions), None)
+    if lead is None:
+        return hits
+    follow = next((h for h in top if h.article.region in follow_regions and h is not lead), None)
+    head = [lead] + ([follow] if follow else [])
+    return head + [h for h in hits if h is not lead and h is not follow]
 
 
 def with_params(retriever: Retriever, **changes) -> Retriever:

@@ -1,0 +1,98 @@
+"""The statute store: versions, history, no-op re-ingest, transactions and the embedding cache."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kb.embed import HashEmbedder, embed_cached
+from kb.model import Paragraph, ParsedArticle, ParsedLaw
+from kb.store import Store
+
+CN = {1: "一", 2: "二", 3: "三", 4: "四"}
+
+
+def law(date: str, texts: dict[int, str], title: str = "中华人民共和国测试法") -> ParsedLaw:
+    arts = tuple(
+        ParsedArticle(number=n, suffix="", label=f"第{CN[n]}条", paragraphs=(Paragraph(t),))
+        for n, t in sorted(texts.items()))
+    return ParsedLaw(title=title, articles=arts, version_date=date, short_names=("测试法",), level="法律")
+
+
+def test_new_version_supersedes_and_reports_changes(store: Store):
+    first = store.load_law(law("2018-01-01", {1: "甲。", 2: "乙。", 3: "丙。"}), "v1.md")
+    assert first.action == "created" and first.article_count == 3
+    second = store.load_law(law("2024-01-01", {1: "甲。", 2: "乙改。", 4: "丁。"}), "v2.md")
+    assert second.action == "new_version"
+    assert second.added == ("第四条",) and second.changed == ("第二条",) and second.removed == ("第三条",)
+    assert second.superseded_date == "2018-01-01"
+    (only,) = store.laws()
+    assert only.version_date == "2024-01-01" and only.article_count == 3
+    versions = store.versions(only.id)
+    assert [(v["version_date"], v["is_current"]) for v in versions] == [("2018-01-01", 0), ("2024-01-01", 1)]
+    # current text answers; the old text stays queryable as history
+    assert store.article(only.id, 2).text.endswith("乙改。")
+    assert store.article(only.id, 3) is None
+    assert store.article(only.id, 3, version_id=versions[0]["id"]).text.endswith("丙。")
+    assert all(a.version_date == "2024-01-01" for a in store.current_articles())
+
+
+def test_older_version_loaded_later_is_kept_as_history(store: Store):
+    store.load_law(law("2024-01-01", {1: "新。"}))
+    report = store.load_law(law("2018-01-01", {1: "旧。", 2: "删。"}))
+    assert report.action == "history"
+    assert store.laws()[0].version_date == "2024-01-01"
+
+
+def test_same_text_again_changes_nothing(store: Store):
+    store.load_law(law("2018-01-01", {1: "甲。"}))
+    rev = store.revision()
+    counts = store.db.execute("SELECT (SELECT COUNT(*) FROM versions), (SELECT COUNT(*) FROM articles)").fetchone()
+    again = store.load_law(law("2018-01-01", {1: "甲。"}))
+    assert again.action == "unchanged" and not again.changed_store
+    assert store.revision() == rev
+    assert store.db.execute("SELECT (SELECT COUNT(*) FROM versions), (SELECT COUNT(*) FROM articles)").fetchone() == counts
+
+
+def test_failed_load_leaves_nothing_behind(store: Store, monkeypatch):
+    store.load_law(law("2018-01-01", {1: "甲。"}, title="另一法"))
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(store, "_insert_articles", boom)
+    with pytest.raises(RuntimeError):
+        store.load_law(law("2020-01-01", {1: "甲。"}))
+    assert [l.title for l in store.laws()] == ["另一法"]
+    assert store.db.execute("SELECT COUNT(*) FROM versions").fetchone()[0] == 1
+
+
+def test_reopening_does_not_rerun_migrations(settings):
+    Store(settings.db_path).close()
+    s = Store(settings.db_path)
+    assert s.db.execute("SELECT COUNT(*) FROM _sqlite_migrations").fetchone()[0] >= 1
+    assert s.integrity_check() == "ok"
+    s.close()
+
+
+class CountingEmbedder(HashEmbedder):
+    def __init__(self, dim=64, tag="a"):
+        super().__init__(dim)
+        self.model_id = f"count/{tag}"
+        self.seen: list[str] = []
+
+    def embed_passages(self, texts):
+        self.seen += list(texts)
+        return super().embed_passages(texts)
+
+
+def test_embedding_cache_by_content_and_model(store: Store):
+    e = CountingEmbedder()
+    v1 = embed_cached(store, e, ["甲", "乙", "甲"])
+    assert sorted(e.seen) == ["乙", "甲"]  # duplicates embedded once
+    e.seen.clear()
+    v2 = embed_cached(store, e, ["甲", "丙"])
+    assert e.seen == ["丙"]  # unchanged text is never embedded twice
+    assert np.allclose(v1[0], v2[0])
+    other = CountingEmbedder(tag="b")
+    embed_cached(store, other, ["甲"])
+    assert other.seen == ["甲"]  # another model re-embeds
