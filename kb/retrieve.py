@@ -13,6 +13,7 @@ from kb.index import SearchIndex
 from kb.model import Article, Hit
 from kb.query import LawCatalog, QueryInfo, understand
 from kb.store import Store
+from kb.synonyms import default_synonyms
 from kb.text import tokenize
 
 RRF_K = 60
@@ -27,6 +28,8 @@ class RetrievalParams:
     dense_weight: float = 1.0
     rrf_k: int = RRF_K
     named_law_boost: float = 0.02
+    expand_bm25: bool = True
+    expand_dense: bool = False
     answer_threshold: float = 0.80  # dense cosine of the best hit needed to answer
 
 
@@ -86,12 +89,15 @@ class Retriever:
         sources: dict[int, set[str]] = {}
         cosines: dict[int, float] = {}
         if text.strip():
-            qvec = self.embedder.embed_queries([text])[0]
+            extra = default_synonyms().expansions(text)
+            dense_text = f"{text} {' '.join(extra)}" if extra and p.expand_dense else text
+            bm25_text = f"{text} {' '.join(extra)}" if extra and p.expand_bm25 else text
+            qvec = self.embedder.embed_queries([dense_text])[0]
             for rank, (aid, cos) in enumerate(self.index.dense_search(qvec, p.candidates)):
                 scores[aid] = scores.get(aid, 0.0) + p.dense_weight / (p.rrf_k + rank + 1)
                 sources.setdefault(aid, set()).add("dense")
                 cosines[aid] = cos
-            bm = self.index.bm25_scores(tokenize(text))
+            bm = self.index.bm25_scores(tokenize(bm25_text))
             if bm.any():
                 top = np.argsort(-bm)[: p.candidates]
                 for rank, row in enumerate(top):
