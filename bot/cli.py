@@ -154,8 +154,9 @@ def search(settings: Settings, question, batch, k, as_json) -> None:
 def ask(settings: Settings, question: str) -> None:
     """用日常语言提问，得到引用原文的回答。"""
     from bot.chat import answer_text
+    from kb.assistant import Assistant
 
-    click.echo(answer_text(_kb(settings), question))
+    click.echo(answer_text(Assistant(_kb(settings)), question))
 
 
 @cli.command()
@@ -248,13 +249,72 @@ def evaluate_cmd(settings: Settings, path: str, as_json: bool, misses: bool) -> 
             click.echo(f"{m['id']} {m['question']} gold={m['gold']} top3={m['top3']} answered={m['answerable']}")
 
 
+@cli.group()
+def faq() -> None:
+    """管理常见问答（每条都需注明法律依据）。"""
+
+
+def _faqbook(settings: Settings):
+    from kb.faq import FaqBook
+
+    return FaqBook(_kb(settings).store, settings.home_region)
+
+
+@faq.command("add")
+@click.option("--question", "-q", required=True, help="The question as citizens ask it.")
+@click.option("--answer", "-a", required=True, help="The curated answer.")
+@click.option("--basis", "-b", required=True, help="Legal basis, e.g. '人防法第二十二条；重庆人防条例第18条'.")
+@click.pass_obj
+def faq_add(settings: Settings, question: str, answer: str, basis: str) -> None:
+    """新增一条问答。"""
+    entry = _faqbook(settings).add(question, answer, basis, created_by="cli")
+    click.echo(f"已新增问答 #{entry.id}：{entry.question}（依据 {'、'.join(b.citation() for b in entry.basis)}）")
+
+
+@faq.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def faq_list(settings: Settings, as_json: bool) -> None:
+    """列出现有问答。"""
+    entries = _faqbook(settings).entries()
+    for e in entries:
+        if as_json:
+            click.echo(json.dumps({"id": e.id, "question": e.question, "answer": e.answer,
+                                   "basis": [{"law": b.law, "article": b.article} for b in e.basis]},
+                                  ensure_ascii=False))
+        else:
+            click.echo(f"#{e.id} {e.question}\n    {e.answer}\n    依据：{'、'.join(b.citation() for b in e.basis)}")
+    if not entries and not as_json:
+        click.echo("还没有问答。可用 lawbot faq add 或 lawbot faq import 添加。")
+
+
+@faq.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.pass_obj
+def faq_import(settings: Settings, path: str) -> None:
+    """从 CSV 导入问答（列：问题、答案、依据）；有错误时整批不导入。"""
+    entries = _faqbook(settings).import_csv(Path(path).read_bytes(), created_by="cli")
+    click.echo(f"已导入 {len(entries)} 条问答。")
+
+
+@faq.command("remove")
+@click.argument("faq_id", type=int)
+@click.pass_obj
+def faq_remove(settings: Settings, faq_id: int) -> None:
+    """停用一条问答。"""
+    if not _faqbook(settings).remove(faq_id):
+        raise click.ClickException(f"没有编号为 {faq_id} 的问答。")
+    click.echo(f"已删除问答 #{faq_id}。")
+
+
 @cli.command()
 @click.pass_obj
 def chat(settings: Settings) -> None:
     """在终端里与普法助手对话（输入“退出”结束）。"""
     from bot.chat import run_chat
+    from kb.assistant import Assistant
 
-    run_chat(_kb(settings))
+    run_chat(Assistant(_kb(settings)))
 
 
 @cli.command()
@@ -275,7 +335,9 @@ def start(settings: Settings, corpus: str) -> None:
                                                 else describe_report(i), err=True))
     if kb.index_is_stale():
         reindex_with_progress(kb)
-    run_chat(kb)
+    from kb.assistant import Assistant
+
+    run_chat(Assistant(kb))
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """Plain-text rendering of answers and articles for the terminal (CLI ``ask`` and ``chat``)."""
 from __future__ import annotations
 
-from kb.answer import Answer
+from kb.answer import FAQ_DISCLAIMER, Answer
 from kb.model import Article
 
 
@@ -13,13 +13,17 @@ def version_label(article: Article) -> str:
 
 
 def article_block(article: Article, highlight: str = "") -> str:
-    text = article.text
-    if highlight and highlight in text:
-        text = text.replace(highlight, f"【{highlight}】", 1)
-    return f"《{article.law_title}》{article.label}{version_label(article)}：\n「{text}」"
+    """The article verbatim; the answering sentence repeated after it (the quote is never altered)."""
+    block = f"《{article.law_title}》{article.label}{version_label(article)}：\n「{article.text}」"
+    if highlight and highlight in article.text and highlight != article.text:
+        block += f"\n要点：{highlight}"
+    return block
 
 
 def render_answer(answer: Answer) -> str:
+    if answer.kind == "faq":
+        basis = "、".join(b.citation() for b in answer.faq.basis)
+        return "\n".join((answer.message, f"法律依据：{basis}", FAQ_DISCLAIMER + answer.help_line))
     if answer.kind != "statute":
         return "\n".join(p for p in (answer.message, answer.help_line) if p)
     lines = []

@@ -13,7 +13,16 @@ from kb.retrieve import SearchResult
 from kb.text import tokenize
 
 DISCLAIMER = "以上为法律条文原文摘录，仅供参考，不构成法律意见。"
+FAQ_DISCLAIMER = "以上解答由工作人员依据法律条文整理，仅供参考，不构成法律意见。"
 MAX_RELATED = 3
+SCOPE = "人民防空、国防动员、军事设施保护、国防教育、兵役等方面的法规"
+NOT_COVERED = f"这个问题不在我能解答的范围内（我熟悉{SCOPE}），没有找到能直接回答它的条文。"
+INTRODUCTION = (f"您好！我是人民防空普法助手，可以帮您查找{SCOPE}的原文条款。"
+                "请用日常语言提问，例如“防空洞能租来开店吗？”，或直接查条文，例如“人防法第二十二条”。")
+ADVICE_DECLINED = ("抱歉，我只能提供法律条文原文供您参考，不能就个人的具体案件提供法律意见、代写文书或判断结果。"
+                   "建议咨询律师或法律援助机构。")
+MILITARY_DECLINED = ("抱歉，涉及具体军事设施的位置、部署等信息不便提供，也请勿打听、传播此类信息。"
+                     "如想了解军事设施保护方面的法律规定，欢迎换个方式提问。")
 _SENTENCE = re.compile(r"[^。；！？\n]+[。；！？]?")
 
 
@@ -27,7 +36,13 @@ class Quote:
 
 @dataclass(frozen=True)
 class Answer:
-    kind: str  # statute | decline | empty
+    """What the assistant replies; channels only render it.
+
+    ``kind``: statute (quotes articles) | faq (a curated pair) | decline (not covered) |
+    chitchat (introduction) | advice / military (politely declined) | invalid (empty, too long).
+    """
+
+    kind: str
     question: str
     quotes: tuple[Quote, ...] = ()
     related: tuple[Article, ...] = ()
@@ -35,6 +50,12 @@ class Answer:
     help_line: str = ""
     disclaimer: str = ""
     confidence: float = 0.0
+    faq: object | None = None  # kb.faq.FaqEntry for kind == "faq"
+    log_id: int | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.kind in ("statute", "faq")
 
     @property
     def lead(self) -> Quote | None:
@@ -68,10 +89,8 @@ def compose(result: SearchResult, hotline: str = "12348 公共法律服务热线
     """Turn a retrieval result into an answer (quotes for statutes, a polite decline otherwise)."""
     helpline = help_line(hotline, office_contact)
     if not result.answerable or not result.hits:
-        return Answer(
-            kind="decline", question=result.question, help_line=helpline, confidence=result.confidence,
-            message="这个问题不在我能解答的范围内（我熟悉人民防空、国防动员、军事设施保护、国防教育、"
-                    "兵役等方面的法规），没有找到能直接回答它的条文。")
+        return Answer(kind="decline", question=result.question, help_line=helpline,
+                      confidence=result.confidence, message=NOT_COVERED)
     leads = list(result.references) or [result.hits[0].article]
     quotes = tuple(Quote(a, best_sentence(a, result.question)) for a in leads)
     shown = {a.id for a in leads}

@@ -85,3 +85,44 @@ def m0001_statutes(db: Database) -> None:
         INSERT INTO meta (key, value) VALUES ('revision', '0');
         """
     )
+
+
+@migrations(name="0002_faq_and_question_log")
+def m0002_faq_and_question_log(db: Database) -> None:
+    _run(
+        db,
+        """
+        CREATE TABLE faq (
+            id INTEGER PRIMARY KEY,
+            question TEXT NOT NULL,
+            answer TEXT NOT NULL,
+            basis TEXT NOT NULL DEFAULT '[]',
+            created_by TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            active INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE TABLE question_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            channel TEXT NOT NULL,
+            user_ref TEXT NOT NULL DEFAULT '',
+            question TEXT NOT NULL,
+            normalized TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            confidence REAL NOT NULL DEFAULT 0,
+            articles TEXT NOT NULL DEFAULT '[]',
+            faq_id INTEGER,
+            resolved_faq_id INTEGER
+        );
+        CREATE INDEX question_log_kind ON question_log(kind, at);
+        CREATE INDEX question_log_normalized ON question_log(normalized);
+        CREATE TABLE feedback (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            log_id INTEGER NOT NULL REFERENCES question_log(id),
+            user_ref TEXT NOT NULL DEFAULT '',
+            value INTEGER NOT NULL CHECK (value IN (-1, 1)),
+            UNIQUE (log_id, user_ref)
+        )
+        """,
+    )

@@ -74,6 +74,10 @@ def _article(row: Sequence) -> Article:
     )
 
 
+class _Rollback(Exception):
+    """Raised inside a transaction only to undo it."""
+
+
 class Store:
     """Access to one lawbot SQLite database (WAL mode, busy timeout, migrated on open)."""
 
@@ -118,6 +122,17 @@ class Store:
             self._bump_revision()
             self._log(report)
             return report
+
+    def preview_law(self, parsed: ParsedLaw, source: str = "") -> LoadReport:
+        """What :meth:`load_law` would do, computed in a transaction that is rolled back."""
+        outcome: list[LoadReport] = []
+        try:
+            with self.db.atomic():
+                outcome.append(self.load_law(parsed, source))
+                raise _Rollback
+        except _Rollback:
+            pass
+        return outcome[0]
 
     def log_failure(self, source: str, message: str) -> None:
         with self.db.atomic():

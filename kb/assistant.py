@@ -1,0 +1,69 @@
+"""The answering core every channel uses: message in, typed :class:`Answer` out, logged.
+
+Order: small talk and out-of-bounds requests by rule; a confident curated FAQ pair; otherwise
+statute retrieval with the confidence decision; finally every citation the reply asserts is checked
+against the store, and the question and decision are written to the log for staff review.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from kb import intents
+from kb.answer import ADVICE_DECLINED, INTRODUCTION, MILITARY_DECLINED, NOT_COVERED, Answer, compose, help_line
+from kb.citations import invalid_citations
+from kb.faq import FaqBook
+from kb.logbook import Logbook
+from kb.service import KnowledgeBase
+
+MAX_QUESTION = 500
+
+
+class Assistant:
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+        self.faq = FaqBook(kb.store, kb.settings.home_region)
+        self.log = Logbook(kb.store)
+
+    def _help(self) -> str:
+        return help_line(self.kb.settings.legal_hotline, self.kb.settings.office_contact)
+
+    def answer(self, question: str, channel: str = "cli", user_ref: str = "", log: bool = True) -> Answer:
+        text = (question or "").strip()
+        answer = self._answer(text)
+        if log and answer.kind != "invalid":
+            arts = [{"law": q.article.law_title, "article": q.article.number, "label": q.article.label}
+                    for q in answer.quotes]
+            log_id = self.log.record(channel, user_ref, text, answer.kind, answer.confidence, arts,
+                                     answer.faq.id if answer.faq else None)
+            answer = replace(answer, log_id=log_id)
+        return answer
+
+    def _answer(self, text: str) -> Answer:
+        if not text:
+            return Answer("invalid", text, message="请输入您想了解的问题。")
+        if len(text) > MAX_QUESTION:
+            return Answer("invalid", text[:50], message=f"您的问题有点长（超过 {MAX_QUESTION} 字），"
+                                                        "请用一两句话说明您最想了解的情况。")
+        kind = intents.classify(text)
+        if kind == "chitchat":
+            return Answer("chitchat", text, message=INTRODUCTION)
+        if kind in ("advice", "military"):
+            message = ADVICE_DECLINED if kind == "advice" else MILITARY_DECLINED
+            return Answer(kind, text, message=message, help_line=self._help())
+        match = self.faq.match(text, self.kb.embedder)
+        if match and not invalid_citations(match.entry.answer, self.kb.store, self.kb.settings.home_region):
+            return Answer("faq", text, message=match.entry.answer, faq=match.entry, confidence=match.score,
+                          help_line=self._help())
+        result = self.kb.search(text, 10)
+        answer = compose(result, self.kb.settings.legal_hotline, self.kb.settings.office_contact)
+        return self._checked(answer)
+
+    def _checked(self, answer: Answer) -> Answer:
+        """Drop any asserted citation that does not exist; decline if the lead one is gone."""
+        store, region = self.kb.store, self.kb.settings.home_region
+        quotes = tuple(q for q in answer.quotes if not invalid_citations(q.article.citation, store, region))
+        related = tuple(a for a in answer.related if not invalid_citations(a.citation, store, region))
+        if answer.kind == "statute" and not quotes:
+            return Answer("decline", answer.question, message=NOT_COVERED, help_line=self._help())
+        return replace(answer, quotes=quotes, related=related)
+
