@@ -12,16 +12,17 @@ from typing import IO
 from kb.retrieve import SearchResult
 
 
-def result_json(qid, result: SearchResult) -> dict:
+def result_json(qid, result: SearchResult | None, answerable: bool) -> dict:
+    hits = result.hits if result is not None else ()
     return {
         "id": qid,
         "results": [{"law": h.article.law_title, "article": h.article.number, "score": round(h.score, 6)}
-                    for h in result.hits],
-        "answerable": bool(result.answerable),
+                    for h in hits],
+        "answerable": bool(answerable),
     }
 
 
-def run_batch(kb, lines: IO[str], k: int, out: IO[str]) -> int:
+def run_batch(assistant, lines: IO[str], k: int, out: IO[str]) -> int:
     """Answer every line; malformed lines are reported on stderr (with their line number) and skipped."""
     status = 0
     for lineno, line in enumerate(lines, 1):
@@ -36,6 +37,7 @@ def run_batch(kb, lines: IO[str], k: int, out: IO[str]) -> int:
             print(f"错误：第 {lineno} 行不是有效的 {{\"id\", \"question\"}} JSON，已跳过。", file=sys.stderr)
             status = 1
             continue
-        out.write(json.dumps(result_json(qid, kb.search(question, k)), ensure_ascii=False) + "\n")
+        result, answerable = assistant.decide(question, k)
+        out.write(json.dumps(result_json(qid, result, answerable), ensure_ascii=False) + "\n")
         out.flush()
     return status

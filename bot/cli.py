@@ -131,21 +131,23 @@ def reindex(settings: Settings) -> None:
 @click.pass_obj
 def search(settings: Settings, question, batch, k, as_json) -> None:
     """检索条文；--batch 按行读取问题，每行输出一条 JSON 结果。"""
-    from bot.batch import run_batch, result_json
+    from bot.batch import result_json, run_batch
+    from kb.assistant import Assistant
 
-    kb = _kb(settings)
+    assistant = Assistant(_kb(settings))
     if batch is not None:
-        sys.exit(run_batch(kb, batch, k, sys.stdout))
+        sys.exit(run_batch(assistant, batch, k, sys.stdout))
     if not question:
         raise click.UsageError("请给出问题，或用 --batch 指定问题文件。")
-    result = kb.search(question, k)
+    result, answerable = assistant.decide(question, k)
     if as_json:
-        click.echo(json.dumps(result_json(None, result), ensure_ascii=False))
+        click.echo(json.dumps(result_json(None, result, answerable), ensure_ascii=False))
         return
-    for i, hit in enumerate(result.hits, 1):
+    for i, hit in enumerate(result.hits if result else (), 1):
         a = hit.article
         click.echo(f"{i:>2}. {hit.score:.4f} 《{a.law_title}》{a.label}  {a.text[:60]}…")
-    click.echo(f"可回答：{'是' if result.answerable else '否'}（置信度 {result.confidence:.2f}）")
+    confidence = result.confidence if result else 0.0
+    click.echo(f"可回答：{'是' if answerable else '否'}（置信度 {confidence:.2f}）")
 
 
 @cli.command()
@@ -233,11 +235,14 @@ def evaluate_cmd(settings: Settings, path: str, as_json: bool, misses: bool) -> 
         items = read_labelled(path)
     except ValueError as exc:
         raise click.ClickException(str(exc))
-    kb = _kb(settings)
+    from kb.assistant import Assistant
+
+    assistant = Assistant(_kb(settings))
 
     def predict(question: str) -> Prediction:
-        r = kb.search(question, 10)
-        return Prediction(tuple((h.article.law_title, h.article.number) for h in r.hits), r.answerable)
+        r, answerable = assistant.decide(question, 10)
+        hits = r.hits if r else ()
+        return Prediction(tuple((h.article.law_title, h.article.number) for h in hits), answerable)
 
     report = evaluate(items, predict)
     if as_json:
@@ -322,7 +327,9 @@ def chat(settings: Settings) -> None:
               show_default=True, help="Folder loaded when the data directory is empty.")
 @click.pass_obj
 def start(settings: Settings, corpus: str) -> None:
-    """主程序：数据目录为空时先导入核心法规，然后开始对话。"""
+    """主程序：数据目录为空时先导入核心法规；设置了 TELEGRAM_BOT_TOKEN 则启动 Telegram 机器人，否则开始终端对话。"""
+    import os
+
     from bot.chat import run_chat
     from ingest.loader import Failure, expand_paths, load_files
     from bot.render_text import describe_report
@@ -335,9 +342,56 @@ def start(settings: Settings, corpus: str) -> None:
                                                 else describe_report(i), err=True))
     if kb.index_is_stale():
         reindex_with_progress(kb)
+    token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+    if token:
+        from bot.telegram.run import run_bot
+
+        kb.close()
+        run_bot(settings, token)
+        return
     from kb.assistant import Assistant
 
     run_chat(Assistant(kb))
+
+
+@cli.group(name="bot")
+def bot_group() -> None:
+    """Telegram 机器人。"""
+
+
+@bot_group.command("run")
+@click.option("--api-base-url", envvar="TELEGRAM_API_BASE_URL", default=None,
+              help="Bot API base URL (default: $TELEGRAM_API_BASE_URL or https://api.telegram.org/bot).")
+@click.option("--webhook", "webhook_url", default=None, metavar="URL",
+              help="Receive updates at this public https URL instead of long polling.")
+@click.option("--webhook-listen", default="0.0.0.0", show_default=True, help="Address the webhook server binds.")
+@click.option("--webhook-port", default=8443, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--webhook-secret", envvar="LAWBOT_WEBHOOK_SECRET", default=None,
+              help="Secret token Telegram must send in a header (default: $LAWBOT_WEBHOOK_SECRET or random).")
+@click.option("--staff-id", "staff_ids", multiple=True, type=int,
+              help="Numeric Telegram user id of a staff member (repeatable; adds to $LAWBOT_STAFF_IDS).")
+@click.pass_obj
+def bot_run(settings: Settings, api_base_url, webhook_url, webhook_listen, webhook_port, webhook_secret,
+            staff_ids) -> None:
+    """启动 Telegram 机器人（令牌取自环境变量 TELEGRAM_BOT_TOKEN）。"""
+    import os
+
+    from bot.telegram.run import Webhook, run_bot
+
+    token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+    if not token:
+        raise click.UsageError("请先设置环境变量 TELEGRAM_BOT_TOKEN（机器人令牌）。")
+    settings = settings.with_(staff_ids=tuple(dict.fromkeys((*settings.staff_ids, *staff_ids))),
+                              telegram_api_base_url=api_base_url or settings.telegram_api_base_url)
+    kb = _kb(settings)
+    if kb.index_is_stale():
+        click.echo("检索索引与数据库不一致，正在重建……", err=True)
+        reindex_with_progress(kb)
+    kb.close()
+    webhook = Webhook(webhook_url, webhook_listen, webhook_port, webhook_secret) if webhook_url else None
+    if webhook:
+        webhook.options()  # validate before starting
+    run_bot(settings, token, webhook)
 
 
 def main() -> None:

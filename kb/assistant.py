@@ -13,6 +13,7 @@ from kb.answer import ADVICE_DECLINED, INTRODUCTION, MILITARY_DECLINED, NOT_COVE
 from kb.citations import invalid_citations
 from kb.faq import FaqBook
 from kb.logbook import Logbook
+from kb.retrieve import SearchResult
 from kb.service import KnowledgeBase
 
 MAX_QUESTION = 500
@@ -29,7 +30,7 @@ class Assistant:
 
     def answer(self, question: str, channel: str = "cli", user_ref: str = "", log: bool = True) -> Answer:
         text = (question or "").strip()
-        answer = self._answer(text)
+        answer, _ = self._answer(text)
         if log and answer.kind != "invalid":
             arts = [{"law": q.article.law_title, "article": q.article.number, "label": q.article.label}
                     for q in answer.quotes]
@@ -38,25 +39,37 @@ class Assistant:
             answer = replace(answer, log_id=log_id)
         return answer
 
-    def _answer(self, text: str) -> Answer:
+    def decide(self, question: str, k: int = 10) -> tuple[SearchResult | None, bool]:
+        """Retrieval result and whether the reply would quote a statute (nothing logged).
+
+        This is the batch contract's ``answerable``: small talk, declined requests and curated
+        FAQ replies quote no statute, so they count as not answerable.
+        """
+        text = (question or "").strip()
+        answer, result = self._answer(text, k)
+        if result is None and text:
+            result = self.kb.search(text, k)
+        return result, answer.kind == "statute"
+
+    def _answer(self, text: str, k: int = 10) -> tuple[Answer, SearchResult | None]:
         if not text:
-            return Answer("invalid", text, message="请输入您想了解的问题。")
+            return Answer("invalid", text, message="请输入您想了解的问题。"), None
         if len(text) > MAX_QUESTION:
             return Answer("invalid", text[:50], message=f"您的问题有点长（超过 {MAX_QUESTION} 字），"
-                                                        "请用一两句话说明您最想了解的情况。")
+                                                        "请用一两句话说明您最想了解的情况。"), None
         kind = intents.classify(text)
         if kind == "chitchat":
-            return Answer("chitchat", text, message=INTRODUCTION)
+            return Answer("chitchat", text, message=INTRODUCTION), None
         if kind in ("advice", "military"):
             message = ADVICE_DECLINED if kind == "advice" else MILITARY_DECLINED
-            return Answer(kind, text, message=message, help_line=self._help())
+            return Answer(kind, text, message=message, help_line=self._help()), None
         match = self.faq.match(text, self.kb.embedder)
         if match and not invalid_citations(match.entry.answer, self.kb.store, self.kb.settings.home_region):
             return Answer("faq", text, message=match.entry.answer, faq=match.entry, confidence=match.score,
-                          help_line=self._help())
-        result = self.kb.search(text, 10)
+                          help_line=self._help()), None
+        result = self.kb.search(text, k)
         answer = compose(result, self.kb.settings.legal_hotline, self.kb.settings.office_contact)
-        return self._checked(answer)
+        return self._checked(answer), result
 
     def _checked(self, answer: Answer) -> Answer:
         """Drop any asserted citation that does not exist; decline if the lead one is gone."""
@@ -66,4 +79,3 @@ class Assistant:
         if answer.kind == "statute" and not quotes:
             return Answer("decline", answer.question, message=NOT_COVERED, help_line=self._help())
         return replace(answer, quotes=quotes, related=related)
-

@@ -5,10 +5,12 @@ The retriever decides nothing about wording; it returns ranked statute articles 
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from kb.decide import DEFAULT_DECISION, DecisionModel, has_domain_marker
 from kb.index import SearchIndex
 from kb.model import Article, Hit
 from kb.query import LawCatalog, QueryInfo, understand
@@ -17,6 +19,12 @@ from kb.synonyms import default_synonyms
 from kb.text import tokenize
 
 RRF_K = 60
+CONSEQUENCE = re.compile(r"(罚|处分|处理|后果|会怎样|会怎么样|会咋样|咋办|判刑|坐牢|拘留|追究|责任|违法|犯法|犯罪|赔)")
+LIABILITY_CHAPTER = re.compile(r"(法律责任|罚则|处罚)")
+
+
+def asks_consequence(text: str) -> bool:
+    return bool(CONSEQUENCE.search(text))
 
 
 @dataclass(frozen=True)
@@ -28,9 +36,11 @@ class RetrievalParams:
     dense_weight: float = 1.0
     rrf_k: int = RRF_K
     named_law_boost: float = 0.02
+    region_window: int = 5
+    liability_boost: float = 0.004  # consequence questions favour 法律责任 chapters
     expand_bm25: bool = True
     expand_dense: bool = False
-    answer_threshold: float = 0.80  # dense cosine of the best hit needed to answer
+    decision: DecisionModel = DEFAULT_DECISION
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,7 @@ class SearchResult:
     answerable: bool
     reason: str  # reference | retrieved | low_confidence | empty
     references: tuple[Article, ...] = field(default=())
+    cosine: float = 0.0  # best dense similarity of the expanded question (the decision's input)
 
 
 class Retriever:
@@ -79,48 +90,50 @@ class Retriever:
             return SearchResult(question, tuple(hits), info, 1.0, True, "reference", tuple(refs))
         if not hits:
             return SearchResult(question, (), info, 0.0, False, "empty")
-        answerable = best_cos >= self.params.answer_threshold
-        return SearchResult(question, tuple(hits), info, best_cos, answerable,
-                            "retrieved" if answerable else "low_confidence")
+        confidence = self.params.decision.probability(best_cos, has_domain_marker(question))
+        answerable = self.params.decision.answerable(confidence)
+        return SearchResult(question, tuple(hits), info, confidence, answerable,
+                            "retrieved" if answerable else "low_confidence", cosine=best_cos)
 
     def _fuse(self, text: str, info: QueryInfo) -> tuple[list[Hit], float]:
+        """RRF of dense and BM25 candidates; returns hits and the decision cosine."""
         p = self.params
+        if not text.strip():
+            return [], 0.0
+        extra = default_synonyms().expansions(text)
+        expanded = f"{text} {' '.join(extra)}" if extra else text
+        vecs = self.embedder.embed_queries([text, expanded] if extra else [text])
+        qvec = vecs[-1] if p.expand_dense else vecs[0]
+        decision_cos = max((c for _, c in self.index.dense_search(vecs[-1], 1)), default=0.0)
+
         scores: dict[int, float] = {}
         sources: dict[int, set[str]] = {}
-        cosines: dict[int, float] = {}
-        if text.strip():
-            extra = default_synonyms().expansions(text)
-            dense_text = f"{text} {' '.join(extra)}" if extra and p.expand_dense else text
-            bm25_text = f"{text} {' '.join(extra)}" if extra and p.expand_bm25 else text
-            qvec = self.embedder.embed_queries([dense_text])[0]
-            for rank, (aid, cos) in enumerate(self.index.dense_search(qvec, p.candidates)):
-                scores[aid] = scores.get(aid, 0.0) + p.dense_weight / (p.rrf_k + rank + 1)
-                sources.setdefault(aid, set()).add("dense")
-                cosines[aid] = cos
-            bm = self.index.bm25_scores(tokenize(bm25_text))
-            if bm.any():
-                top = np.argsort(-bm)[: p.candidates]
-                for rank, row in enumerate(top):
-                    if bm[row] <= 0:
-                        break
-                    aid = int(self.index.bm25_ids[row])
-                    scores[aid] = scores.get(aid, 0.0) + p.bm25_weight / (p.rrf_k + rank + 1)
-                    sources.setdefault(aid, set()).add("bm25")
+
+        def add(ranked_ids, weight: float, source: str) -> None:
+            for rank, aid in enumerate(ranked_ids):
+                scores[aid] = scores.get(aid, 0.0) + weight / (p.rrf_k + rank + 1)
+                sources.setdefault(aid, set()).add(source)
+
+        add([aid for aid, _ in self.index.dense_search(qvec, p.candidates)], p.dense_weight, "dense")
+        bm = self.index.bm25_scores(tokenize(expanded if p.expand_bm25 else text))
+        top = np.argsort(-bm)[: p.candidates]
+        add([int(self.index.bm25_ids[r]) for r in top if bm[r] > 0], p.bm25_weight, "bm25")
         if not scores:
-            return [], 0.0
+            return [], decision_cos
         ranked = sorted(scores, key=scores.get, reverse=True)[: p.candidates]
-        articles = self.store.articles_by_ids(ranked)
         allowed = {"全国", self.home_region, *info.regions}
-        hits = []
-        for art in articles:
-            if art.region not in allowed:
-                continue
-            score = scores[art.id] + (p.named_law_boost if art.law_id in info.law_ids else 0.0)
-            hits.append(Hit(art, score, tuple(sorted(sources[art.id]))))
+        liability = p.liability_boost if asks_consequence(text) else 0.0
+
+        def score(a: Article) -> float:
+            bonus = p.named_law_boost if a.law_id in info.law_ids else 0.0
+            if liability and LIABILITY_CHAPTER.search(a.chapter):
+                bonus += liability
+            return scores[a.id] + bonus
+
+        hits = [Hit(a, score(a), tuple(sorted(sources[a.id])))
+                for a in self.store.articles_by_ids(ranked) if a.region in allowed]
         hits.sort(key=lambda h: h.score, reverse=True)
-        hits = order_by_region(hits, info.regions, self.home_region)
-        best_cos = max((cosines.get(h.article.id, 0.0) for h in hits[:3]), default=0.0)
-        return hits, best_cos
+        return order_by_region(hits, info.regions, self.home_region, p.region_window), decision_cos
 
 
 def order_by_region(hits: list[Hit], named: tuple[str, ...], home_region: str,
