@@ -19,6 +19,7 @@ from kb.errors import KBError, NotFoundError
 from kb.logbook import normalize
 from kb.lookup import find_article, find_law
 from kb.store import Store
+from kb.synonyms import default_synonyms
 
 MAX_QUESTION, MAX_ANSWER = 300, 2000
 _BASIS_SPLIT = re.compile(r"[;；\n]+")
@@ -153,19 +154,25 @@ class FaqBook:
         return True
 
     def match(self, question: str, embedder, threshold: float = 0.80) -> FaqMatch | None:
-        """The pair asking the same thing, if similar enough (dense cosine blended with overlap)."""
+        """The pair asking the same thing, if similar enough (dense cosine blended with overlap).
+
+        Deliberately conservative: a wrong curated answer is worse than quoting the statute, and
+        e5 scores a different question on the same topic (出租要审批吗 vs 可以出租吗) as high as a
+        paraphrase, so character overlap must agree too."""
         entries = self.entries()
         if not entries:
             return None
+        # Both sides are compared in statute wording (防空洞 -> 人民防空工程) so synonyms align.
+        expand = default_synonyms().expand
         ids = tuple(e.id for e in entries)
         if self._cache is None or self._cache[0] != ids:
-            self._cache = (ids, embedder.embed_queries([e.question for e in entries]))
-        qv = embedder.embed_queries([question])[0]
+            self._cache = (ids, embedder.embed_queries([expand(e.question) for e in entries]))
+        qv = embedder.embed_queries([expand(question)])[0]
         cos = self._cache[1] @ qv
-        grams = _char_bigrams(question)
+        grams = _char_bigrams(expand(question))
         best, best_score = None, 0.0
         for e, c in zip(entries, cos):
-            g = _char_bigrams(e.question)
+            g = _char_bigrams(expand(e.question))
             overlap = len(grams & g) / len(grams | g)
             score = 0.7 * float(c) + 0.3 * overlap if normalize(e.question) != normalize(question) else 1.0
             if score > best_score:

@@ -105,6 +105,9 @@ def law_aliases(law: Law) -> set[str]:
     if law.region != "全国" and law.region.endswith(("省", "市")):
         short = law.region[:-1]
         names |= {short + n[len(law.region):] for n in names if n.startswith(law.region)}
+        # the bare name (人防条例) is shared by every region's regulation; pick() prefers home
+        names |= {n[len(p):] for n in names for p in (law.region, short) if n.startswith(p)
+                  and len(n) - len(p) >= 4}
     names.update({n.replace("《", "").replace("》", "") for n in names})
     return {n for n in names if len(n) >= 3}
 

@@ -5,10 +5,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-CORE = SHARED / "corpus" / "core"
-SAMPLES = SHARED / "ingest-samples"
+from tests.helpers.paths import CORE, SHARED  # noqa: F401
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,0 +1,110 @@
+"""Answer policy units: small talk and declined requests, the decision threshold, the region rule,
+citation checking and FAQ matching (fake embedder, real SQLite)."""
+from __future__ import annotations
+
+import pytest
+
+from kb import intents
+from kb.citations import invalid_citations
+from kb.decide import DEFAULT_DECISION, DecisionModel, has_domain_marker
+from kb.embed import HashEmbedder
+from kb.faq import FaqBook, FaqError
+from kb.model import Article, Hit, Paragraph, ParsedArticle, ParsedLaw
+from kb.retrieve import order_by_region
+
+CN = "一二三四五六七八九"
+
+
+def parsed(title: str, region: str, n: int, short=()) -> ParsedLaw:
+    arts = tuple(ParsedArticle(i, "", f"第{CN[i - 1]}条", (Paragraph(f"{title}第{i}条的内容。"),))
+                 for i in range(1, n + 1))
+    return ParsedLaw(title=title, articles=arts, version_date="2020-01-01", short_names=short, region=region)
+
+
+@pytest.fixture
+def small_store(store):
+    store.load_law(parsed("中华人民共和国人民防空法", "全国", 5, ("人防法",)))
+    store.load_law(parsed("重庆市人民防空条例", "重庆市", 3, ("重庆人防条例",)))
+    return store
+
+
+@pytest.mark.parametrize("text", ["你好", "您好！", "你是谁", "谢谢", "谢谢你~", "在吗？", "hello"])
+def test_small_talk(text):
+    assert intents.classify(text) == "chitchat"
+
+
+@pytest.mark.parametrize("text", ["你好，防空洞能租吗", "谢谢，那人防工程归谁管", "防空洞能租来开店吗"])
+def test_questions_are_not_small_talk(text):
+    assert intents.classify(text) is None
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("帮我写一份起诉状告人防办", "advice"),
+    ("我这个案子能不能打赢", "advice"),
+    ("重庆的雷达站具体在哪里", "military"),
+    ("附近部队驻地的坐标是多少", "military"),
+])
+def test_declined_requests(text, kind):
+    assert intents.classify(text) == kind
+
+
+def test_legal_questions_about_installations_are_answered():
+    assert intents.classify("军事禁区的范围由谁划定") is None
+    assert intents.classify("在军用机场附近放风筝违法吗") is None
+
+
+def test_decision_threshold_and_domain_marker():
+    m = DecisionModel(w_cos=100.0, w_domain=2.0, bias=-90.0, threshold=0.5)
+    assert m.answerable(m.probability(0.95, False))
+    assert not m.answerable(m.probability(0.85, True))
+    # the domain marker lowers the cosine needed to answer
+    assert m.probability(0.89, True) > m.probability(0.89, False)
+    assert has_domain_marker("防空洞能租吗") and has_domain_marker("当兵要体检吗")
+    assert not has_domain_marker("离婚后孩子归谁")
+    p = DEFAULT_DECISION.probability
+    assert 0.0 < p(0.80, False) < p(0.90, False) < p(0.95, True) < 1.0
+
+
+def hit(aid: int, region: str, score: float) -> Hit:
+    art = Article(aid, f"x#{aid}", aid, f"law{aid}", aid, None, aid, "", f"第{aid}条", "", "t", True, region)
+    return Hit(art, score)
+
+
+def test_region_rule():
+    hits = [hit(1, "重庆市", 0.9), hit(2, "全国", 0.8), hit(3, "全国", 0.7)]
+    # no place named: national leads, home follows
+    assert [h.article.id for h in order_by_region(hits, (), "重庆市")] == [2, 1, 3]
+    # home region named: its article leads, then the national one
+    assert [h.article.id for h in order_by_region(hits, ("重庆市",), "重庆市")] == [1, 2, 3]
+    # a far weaker national article outside the window is not promoted
+    far = [hit(1, "重庆市", 0.9)] + [hit(10 + i, "重庆市", 0.5) for i in range(5)] + [hit(2, "全国", 0.1)]
+    assert order_by_region(far, (), "重庆市", window=5)[0].article.id == 1
+
+
+def test_citation_check(small_store):
+    assert invalid_citations("依据《中华人民共和国人民防空法》第三条和《重庆人防条例》第2条", small_store) == []
+    bad = invalid_citations("见《中华人民共和国人民防空法》第九十九条与《不存在法》第一条", small_store)
+    assert bad == ["《中华人民共和国人民防空法》第九十九条", "《不存在法》第一条"]
+
+
+def test_faq_basis_must_exist_and_matching(small_store):
+    book = FaqBook(small_store)
+    with pytest.raises(FaqError):
+        book.add("问", "答", "人防法第九十九条")
+    entry = book.add("防空洞可以开火锅店吗", "可以，但不得影响防空效能。", "人防法第三条；重庆人防条例 2")
+    assert [b.citation() for b in entry.basis] == ["《中华人民共和国人民防空法》第三条", "《重庆市人民防空条例》第二条"]
+    emb = HashEmbedder()
+    assert book.match("防空洞可以开火锅店吗？", emb).entry.id == entry.id
+    assert book.match("当兵需要什么条件", emb) is None
+    book.remove(entry.id)
+    assert book.match("防空洞可以开火锅店吗", emb) is None
+
+
+def test_faq_csv_import_is_all_or_nothing(small_store):
+    book = FaqBook(small_store)
+    good = "问题,答案,依据\n防空洞能开店吗,可以,人防法第三条\n"
+    bad = good + "另一问,另一答,人防法第九十九条\n"
+    with pytest.raises(FaqError, match="第 3 行"):
+        book.import_csv(bad.encode("utf-8"))
+    assert book.entries() == []
+    assert len(book.import_csv(good.encode("gbk"))) == 1
