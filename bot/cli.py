@@ -334,6 +334,11 @@ def start(settings: Settings, corpus: str) -> None:
     from ingest.loader import Failure, expand_paths, load_files
     from bot.render_text import describe_report
 
+    token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+    if token:
+        from bot.telegram.run import prepare_process
+
+        prepare_process()  # before any model loads
     kb = _kb(settings)
     if not kb.store.laws():
         click.echo(f"首次运行：正在从 {corpus} 导入法规……", err=True)
@@ -342,7 +347,6 @@ def start(settings: Settings, corpus: str) -> None:
                                                 else describe_report(i), err=True))
     if kb.index_is_stale():
         reindex_with_progress(kb)
-    token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
     if token:
         from bot.telegram.run import run_bot
 
@@ -376,11 +380,12 @@ def bot_run(settings: Settings, api_base_url, webhook_url, webhook_listen, webho
     """启动 Telegram 机器人（令牌取自环境变量 TELEGRAM_BOT_TOKEN）。"""
     import os
 
-    from bot.telegram.run import Webhook, run_bot
+    from bot.telegram.run import Webhook, prepare_process, run_bot
 
     token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
     if not token:
         raise click.UsageError("请先设置环境变量 TELEGRAM_BOT_TOKEN（机器人令牌）。")
+    prepare_process()  # before any model loads
     settings = settings.with_(staff_ids=tuple(dict.fromkeys((*settings.staff_ids, *staff_ids))),
                               telegram_api_base_url=api_base_url or settings.telegram_api_base_url)
     kb = _kb(settings)

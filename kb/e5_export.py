@@ -341,7 +341,11 @@ def _write_st_modules(folder: Path) -> None:
     """sentence-transformers module files, written by the installed library itself (so the module
     paths match its version); the weights already in ``folder`` are not rewritten."""
     from sentence_transformers import SentenceTransformer
-    from sentence_transformers import models as st_models
+
+    try:
+        from sentence_transformers.sentence_transformer import modules as st_models
+    except ImportError:  # sentence-transformers < 6
+        from sentence_transformers import models as st_models
 
     transformer = st_models.Transformer(str(folder), max_seq_length=512)
     dim = (transformer.get_embedding_dimension() if hasattr(transformer, "get_embedding_dimension")
@@ -413,3 +417,56 @@ def export_model(models_dir: str | os.PathLike, source: str | os.PathLike | None
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return dest
+
+
+# -------------------------------------------------------------------- ONNX
+
+ONNX_INT8 = "onnx/model_int8.onnx"
+
+
+def export_onnx_int8(folder: str | os.PathLike) -> Path:
+    """``folder/onnx/model_int8.onnx`` (made once): the exported model with mean pooling built in
+    (inputs ``input_ids``, ``attention_mask``; output ``mean``, not normalised), its MatMul weights
+    quantised to int8 per channel by ONNX Runtime's dynamic quantisation (activations quantised at
+    run time). Needs the optional ``onnx`` and ``onnxruntime`` packages."""
+    import warnings
+
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import BertModel
+
+    folder = Path(folder)
+    target = folder / ONNX_INT8
+    if target.exists():
+        return target
+    target.parent.mkdir(exist_ok=True)
+    tmp32 = target.with_name(f"model.tmp-{os.getpid()}.onnx")
+    tmp8 = target.with_name(f"model_int8.tmp-{os.getpid()}.onnx")
+
+    class MeanPooled(torch.nn.Module):
+        def __init__(self, bert: Any):
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            h = self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            m = attention_mask.unsqueeze(-1).to(h.dtype)
+            return (h * m).sum(1) / m.sum(1)
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            bert = BertModel.from_pretrained(str(folder), add_pooling_layer=False).eval()
+            ids = torch.full((2, 8), 5, dtype=torch.int64)
+            axes = {"input_ids": {0: "batch", 1: "len"}, "attention_mask": {0: "batch", 1: "len"},
+                    "mean": {0: "batch"}}
+            torch.onnx.export(MeanPooled(bert), (ids, torch.ones_like(ids)), str(tmp32),
+                              input_names=["input_ids", "attention_mask"], output_names=["mean"],
+                              dynamic_axes=axes, opset_version=17, dynamo=False)
+            quantize_dynamic(str(tmp32), str(tmp8), weight_type=QuantType.QInt8, per_channel=True,
+                             op_types_to_quantize=["MatMul"])
+        os.replace(tmp8, target)
+    finally:
+        for p in (tmp32, tmp8):
+            p.unlink(missing_ok=True)
+    return target

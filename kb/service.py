@@ -38,7 +38,7 @@ class KnowledgeBase:
         if self._embedder is None:
             from kb.embed import make_embedder
 
-            self._embedder = make_embedder(self.settings.embedder)
+            self._embedder = make_embedder(self.settings.embedder, self.settings.models_dir)
         return self._embedder
 
     def close(self) -> None:

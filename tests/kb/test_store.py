@@ -96,3 +96,15 @@ def test_embedding_cache_by_content_and_model(store: Store):
     other = CountingEmbedder(tag="b")
     embed_cached(store, other, ["甲"])
     assert other.seen == ["甲"]  # another model re-embeds
+
+
+def test_preview_reports_changes_without_storing(store: Store):
+    store.load_law(law("2018-01-01", {1: "甲。", 2: "乙。"}))
+    before = (store.revision(), store.db.execute("SELECT COUNT(*) FROM versions").fetchone()[0],
+              len(store.ingest_log()))
+    report = store.preview_law(law("2024-01-01", {1: "甲。", 2: "乙改。"}))
+    assert report.action == "new_version" and report.changed == ("第二条",)
+    after = (store.revision(), store.db.execute("SELECT COUNT(*) FROM versions").fetchone()[0],
+             len(store.ingest_log()))
+    assert after == before
+    assert store.laws()[0].version_date == "2018-01-01"
