@@ -38,4 +38,6 @@ class DecisionModel:
 
 
 # Fitted by bench/fit_decision.py on tests/data/dev.jsonl (see the closing note for the numbers).
-DEFAULT_DECISION = DecisionModel(w_cos=103.67, w_domain=2.366, bias=-92.605, threshold=0.7714)
+# fit_decision.py chose 0.7714 (97% of in-scope dev answered); 0.70 answers and declines the same dev
+# questions and leaves a margin for the small numeric jitter of the 4-bit engine across thread counts.
+DEFAULT_DECISION = DecisionModel(w_cos=103.67, w_domain=2.366, bias=-92.605, threshold=0.70)
