@@ -11,7 +11,7 @@ from typing import Iterable, Sequence
 
 from kb.model import HistoryEvent
 from kb.numerals import cn_to_int
-from ingest.regions import BY_NAME, PROVINCES, Region, province_prefix
+from kb.regions import BY_NAME, PROVINCES, Region, province_prefix
 
 _Y = r"[0-9０-９〇零○一二三四五六七八九]{4}"
 _MD = r"[0-9０-９一二三四五六七八九十]{1,3}"

@@ -11,19 +11,11 @@ from dataclasses import dataclass, field
 
 from kb.model import Law
 from kb.numerals import cn_to_int
+from kb.regions import PROVINCES
 
 CN_PREFIX = "中华人民共和国"
 _NUM = r"[0-9０-９]+|[零〇一二两三四五六七八九十百千]+"
 _REF = re.compile(rf"第\s*({_NUM})\s*条(之[一二三四五六七八九十]+)?")
-
-PROVINCES = (
-    "北京", "天津", "上海", "重庆", "河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽",
-    "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西",
-    "甘肃", "青海", "台湾", "内蒙古", "广西", "西藏", "宁夏", "新疆", "香港", "澳门",
-)
-_SUFFIX = {"北京": "市", "天津": "市", "上海": "市", "重庆": "市", "内蒙古": "自治区", "广西": "壮族自治区",
-           "西藏": "自治区", "宁夏": "回族自治区", "新疆": "维吾尔自治区", "香港": "特别行政区",
-           "澳门": "特别行政区"}
 
 # Districts and counties of the home region people name instead of the city (重庆 by default).
 CHONGQING_PLACES = (
@@ -34,9 +26,6 @@ CHONGQING_PLACES = (
 )
 
 
-def region_name(short: str) -> str:
-    """重庆 -> 重庆市, 河南 -> 河南省, 广西 -> 广西壮族自治区."""
-    return short + _SUFFIX.get(short, "省")
 
 
 @dataclass(frozen=True)
@@ -114,10 +103,7 @@ def law_aliases(law: Law) -> set[str]:
 
 def detect_regions(text: str, home_region: str) -> tuple[str, ...]:
     """Province-level regions named in the question (districts of the home region count as it)."""
-    found = []
-    for short in PROVINCES:
-        if short in text:
-            found.append(region_name(short))
+    found = [r.name for r in PROVINCES if r.short in text]
     if home_region.startswith("重庆") and any(p in text for p in CHONGQING_PLACES):
         found.append(home_region)
     return tuple(dict.fromkeys(found))
