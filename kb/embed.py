@@ -64,13 +64,17 @@ class SentenceTransformerEmbedder:
 
     def __init__(self, name_or_path: str, query_prefix: str = "", passage_prefix: str = "",
                  device: str = "cpu", batch_size: int = 32):
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")  # no weight-loading bars on stderr
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()
         try:
             self._model = SentenceTransformer(name_or_path, device=device)
         except Exception as exc:  # the library raises many types for a missing model
             raise ConfigError(f"无法加载嵌入模型 {name_or_path}：{exc}") from exc
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dim())
         self.model_id = f"st/{name_or_path}"
         self._qp, self._pp, self._bs = query_prefix, passage_prefix, batch_size
 

@@ -122,7 +122,7 @@ def build_index(store: "Store", embedder: "Embedder", index_dir: Path,
     bm25.index(corpus_tokens or [["∅"]], show_progress=False)
 
     index_dir.mkdir(parents=True, exist_ok=True)
-    name = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{os.getpid()}-{revision}"
+    name = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{time.time_ns() % 10**9:09d}-{os.getpid()}-r{revision}"
     tmp = index_dir / (name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
