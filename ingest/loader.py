@@ -51,7 +51,9 @@ def paths_from_list(list_file: str | os.PathLike, base: str | os.PathLike | None
 
 
 def iter_load(store: Store, files: Iterable[Path]) -> Iterator[LoadReport | Failure]:
-    """Parse and store each file, yielding a report or a failure per file."""
+    """Parse and store each file, yielding a report or a failure per file.
+
+    ``parse_path`` turns unreadable files (missing, permissions) into an ``IngestError`` too."""
     from ingest import parse_path
     from ingest.errors import IngestError
 
@@ -62,11 +64,6 @@ def iter_load(store: Store, files: Iterable[Path]) -> Iterator[LoadReport | Fail
         except IngestError as exc:
             store.log_failure(source, str(exc))
             yield Failure(source, str(exc))
-            continue
-        except OSError as exc:
-            message = f"无法读取 {path.name}：{exc.strerror or exc}"
-            store.log_failure(source, message)
-            yield Failure(source, message)
             continue
         yield store.load_law(parsed, source=source)
 

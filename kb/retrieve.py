@@ -6,7 +6,7 @@ The retriever decides nothing about wording; it returns ranked statute articles 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -154,7 +154,3 @@ def order_by_region(hits: list[Hit], named: tuple[str, ...], home_region: str,
     head = [lead] + ([follow] if follow else [])
     return head + [h for h in hits if h is not lead and h is not follow]
 
-
-def with_params(retriever: Retriever, **changes) -> Retriever:
-    return Retriever(retriever.store, retriever.index, retriever.embedder, retriever.catalog,
-                     retriever.home_region, replace(retriever.params, **changes))
