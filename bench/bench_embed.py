@@ -34,26 +34,12 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+from kb.numerals import cn_to_int  # noqa: E402
+
 CORPUS = REPO.parent / "shared" / "corpus"
 DEV = REPO / "tests" / "data" / "dev.jsonl"
 
 _ART = re.compile(r"^第([一二三四五六七八九十百千零〇两0-9]+)条")
-_DIG = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
-
-
-def cn_number(s: str) -> int:
-    """第…条 numerals (一百零一, 二十, 101) to int; enough for article numbers."""
-    if s.isdigit():
-        return int(s)
-    total, cur = 0, 0
-    for ch in s:
-        if ch in _DIG:
-            cur = _DIG[ch]
-        else:
-            unit = {"十": 10, "百": 100, "千": 1000}[ch]
-            total += (cur or 1) * unit
-            cur = 0
-    return total + cur
 
 
 def parse_articles(path: Path) -> list[tuple[str, int, str]]:
@@ -72,7 +58,7 @@ def parse_articles(path: Path) -> list[tuple[str, int, str]]:
             continue
         m = _ART.match(s)
         if m:
-            cur = [cn_number(m.group(1)), s]
+            cur = [cn_to_int(m.group(1)), s]
             out.append(cur)
         elif cur is not None:
             cur[1] += s

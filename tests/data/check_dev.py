@@ -27,6 +27,9 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from kb.numerals import cn_to_int  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 DEFAULT_DEV = HERE / "dev.jsonl"
@@ -36,28 +39,10 @@ STYLES = ("colloquial", "formal", "reference", "multi", "regional", "out_of_scop
 FLAG_LCS = 8  # any style: the question copies 8+ characters of a gold article
 WARN_LCS_COLLOQUIAL = 6  # colloquial questions should not copy 6+ characters either
 
-_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_UNITS = {"十": 10, "百": 100, "千": 1000}
 _ARTICLE = re.compile(r"^第([零〇一二两三四五六七八九十百千\d]+)条(之[一二三四五六七八九十]+)?[\s\u3000]*")
 _DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 _FILE_DATE = re.compile(r"\((\d{4})-(\d{2})-(\d{2})\)")
 _ID = re.compile(r"^dev-\d{3,}$")
-
-
-def cn_to_int(text: str) -> int:
-    """Convert a Chinese (or Arabic) numeral such as 五十三 / 一百零二 / 22 to an int."""
-    if text.isdigit():
-        return int(text)
-    total, current = 0, 0
-    for ch in text:
-        if ch in _DIGITS:
-            current = _DIGITS[ch]
-        elif ch in _UNITS:
-            total += (current or 1) * _UNITS[ch]
-            current = 0
-        else:
-            raise ValueError(f"not a Chinese numeral: {text!r}")
-    return total + current
 
 
 @dataclass
