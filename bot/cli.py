@@ -399,6 +399,16 @@ def bot_run(settings: Settings, api_base_url, webhook_url, webhook_listen, webho
     run_bot(settings, token, webhook)
 
 
+def _attach_quiz_commands() -> None:
+    from bot import cli_quiz
+
+    cli.add_command(cli_quiz.quiz)
+    cli.add_command(cli_quiz.campaign)
+
+
+_attach_quiz_commands()
+
+
 def main() -> None:
     cli(prog_name="lawbot")
 

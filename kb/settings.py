@@ -34,10 +34,19 @@ class Settings:
     staff_ids: tuple[int, ...] = ()
     telegram_api_base_url: str = DEFAULT_TELEGRAM_API
     questions_per_minute: int = 10
+    # Quizzes (quizzes/): the yearly 6·5 reminder ("MM-DD HH:MM", local time), the time zone of
+    # such local times, and the broadcast pace in messages per second (Telegram allows ~30).
+    reminder_at: str = "06-05 09:00"
+    timezone: str = "Asia/Shanghai"
+    broadcast_per_second: int = 20
 
     @property
     def db_path(self) -> Path:
         return self.home / "lawbot.db"
+
+    @property
+    def quiz_db_path(self) -> Path:
+        return self.home / "quiz.db"
 
     @property
     def index_dir(self) -> Path:
@@ -63,6 +72,9 @@ def load_settings(home: str | os.PathLike | None = None, **overrides) -> Setting
         "staff_ids": parse_staff_ids(env.get("LAWBOT_STAFF_IDS", "")),
         "telegram_api_base_url": env.get("TELEGRAM_API_BASE_URL") or DEFAULT_TELEGRAM_API,
         "questions_per_minute": _int_env("LAWBOT_QUESTIONS_PER_MINUTE", 10),
+        "reminder_at": env.get("LAWBOT_REMINDER_AT", "06-05 09:00"),
+        "timezone": env.get("LAWBOT_TIMEZONE", "Asia/Shanghai"),
+        "broadcast_per_second": _int_env("LAWBOT_BROADCAST_PER_SECOND", 20),
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     return Settings(**values)
