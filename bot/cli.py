@@ -20,11 +20,14 @@ class LawbotGroup(click.Group):
 
     def invoke(self, ctx):
         from ingest.errors import IngestError
+        from quizzes.errors import QuizError
 
         try:
             return super().invoke(ctx)
-        except (KBError, IngestError) as exc:
+        except (KBError, IngestError, QuizError) as exc:
             click.echo(f"错误：{exc}", err=True)
+            for problem in getattr(exc, "problems", ())[:50]:  # ImportFailed: every bad row
+                click.echo(f"  {problem}", err=True)
             ctx.exit(1)
         except KeyboardInterrupt:
             click.echo("\n已中断。", err=True)
@@ -401,6 +404,7 @@ def bot_run(settings: Settings, api_base_url, webhook_url, webhook_listen, webho
 
 def _attach_quiz_commands() -> None:
     from bot import cli_quiz
+    import bot.cli_quiz_io  # noqa: F401
 
     cli.add_command(cli_quiz.quiz)
     cli.add_command(cli_quiz.campaign)

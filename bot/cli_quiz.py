@@ -1,10 +1,20 @@
 """``lawbot quiz …`` (question bank) and ``lawbot campaign …`` (university campaigns).
 
 The groups are attached to the main CLI in :mod:`bot.cli`; commands load the engine lazily.
+Expected failures (QuizError) become one Chinese line on stderr and exit code 1 in
+``LawbotGroup``; times typed or shown here are local to ``settings.timezone``.
 """
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import click
+
+from kb.settings import Settings
+
+STATE = {"before": "未开始", "open": "进行中", "after": "已结束"}
 
 
 @click.group()
@@ -15,3 +25,340 @@ def quiz() -> None:
 @click.group()
 def campaign() -> None:
     """知识竞赛活动：创建、排名、导出成绩、核验证书。"""
+
+
+def _engine(settings: Settings, bank_paths=None, *, with_bank: bool = True):
+    """The engine on ``<home>/quiz.db``; ``with_bank`` loads the curated files (or ``bank_paths``)."""
+    from quizzes.bank import load_bank
+    from quizzes.engine import QuizEngine
+
+    questions = load_bank(list(bank_paths) if bank_paths else None).questions if with_bank else ()
+    return QuizEngine(settings.quiz_db_path, questions, timezone=settings.timezone)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"错误：{message}", err=True)
+    sys.exit(1)
+
+
+# ---- quiz -----------------------------------------------------------------------------------
+
+@quiz.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.pass_obj
+def quiz_validate(settings: Settings, paths) -> None:
+    """校验题库文件（默认 quizzes/bank/*.toml）：格式、答案、长度，以及法律依据是否为现行条文。"""
+    from quizzes.bank import bank_files, load_bank, validate_basis
+
+    files = bank_files(paths or None)
+    if not files:
+        _fail("没有找到题库文件（*.toml）。")
+    load = load_bank(paths or None)
+    problems = list(load.problems)
+    store = _statute_store(settings)
+    if store is None:
+        for p in problems:
+            click.echo(str(p))
+        _fail(f"法规库（{settings.home}）里还没有法规，无法核对法律依据。请先运行："
+              f"lawbot --home {settings.home} ingest ../shared/corpus/core")
+    with store:
+        problems += validate_basis(load.questions, store)
+    for p in problems:
+        click.echo(str(p))
+    if problems:
+        click.echo(f"发现 {len(problems)} 处问题；{len(files)} 个文件中 {len(load.questions)} 道题格式正确。", err=True)
+        sys.exit(1)
+    click.echo(f"{len(load.questions)} 道题，全部通过校验（{len(files)} 个文件）。")
+
+
+def _statute_store(settings: Settings):
+    """The statute store, or None when it does not exist or holds no laws (never creates one)."""
+    if not settings.db_path.exists():
+        return None
+    from kb.store import Store
+
+    store = Store(settings.db_path)
+    if not store.laws():
+        store.close()
+        return None
+    return store
+
+
+def question_json(q) -> dict:
+    return {"id": q.id, "question": q.stem, "options": list(q.options), "answer": q.answer_letters(),
+            "basis": [{"law": b.law, "article": b.article} for b in q.basis], "tags": list(q.tags)}
+
+
+@quiz.command("list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--tag", "tags", multiple=True, help="Only questions with this tag (repeatable: any of them).")
+@click.option("--status", type=click.Choice(["approved", "pending", "all"]), default="approved", show_default=True)
+@click.option("--bank", "bank_paths", multiple=True, type=click.Path(exists=True),
+              help="Bank files or folders instead of quizzes/bank/*.toml.")
+@click.pass_obj
+def quiz_list(settings: Settings, as_json, tags, status, bank_paths) -> None:
+    """列出题目（题库文件和数据库中的导入、生成题）。"""
+    from quizzes.bank import load_bank
+
+    tags = [t for tag in tags for t in tag.replace("，", ",").split(",") if t.strip()]
+    if settings.quiz_db_path.exists():
+        with _engine(settings, bank_paths) as eng:
+            questions = eng.questions(tags, status=status)
+    else:  # no campaign data yet: the files alone, without creating quiz.db
+        questions = [q for q in load_bank(list(bank_paths) if bank_paths else None).questions
+                     if status in ("all", q.status) and (not tags or set(tags) & set(q.tags))]
+    for q in questions:
+        if as_json:
+            click.echo(json.dumps(question_json(q), ensure_ascii=False))
+        else:
+            basis = "、".join(b.label() for b in q.basis) or q.source
+            state = {"approved": "", "pending": "（待审核）", "rejected": "（已驳回）"}.get(q.status, "")
+            click.echo(f"{q.id}{state} [{'·'.join(q.tags)}] {q.stem}  答案 {q.answer_letters()}  依据：{basis}")
+    if not as_json:
+        click.echo(f"共 {len(questions)} 道题。", err=True)
+
+
+# ---- campaign -------------------------------------------------------------------------------
+
+def _parse_local(text: str, tz: str, what: str) -> float:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    cleaned = " ".join(text.replace("T", " ").split())
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(cleaned, fmt).replace(tzinfo=ZoneInfo(tz)).timestamp()
+        except ValueError:
+            continue
+    raise click.BadParameter(f"“{text}”不是有效时间，请写成 2027-06-01 08:00 的形式。", param_hint=what)
+
+
+def _parse_fields(text: str) -> dict[str, bool]:
+    """``college,class?,student_no``: listed fields are asked; a trailing ? makes one optional."""
+    from quizzes.engine import REGISTRATION_FIELDS
+
+    fields = {}
+    for part in (p.strip() for p in text.replace("，", ",").split(",")):
+        if not part:
+            continue
+        name, required = (part[:-1], False) if part.endswith("?") else (part, True)
+        if name not in REGISTRATION_FIELDS:
+            raise click.BadParameter(f"未知的报名项“{name}”（可选：{', '.join(REGISTRATION_FIELDS)}）。",
+                                     param_hint="--fields")
+        fields[name] = required
+    return fields
+
+
+def read_headcounts(path: str | Path) -> dict[str, int]:
+    """A CSV with the columns 学校, 人数 (UTF-8, with or without BOM)."""
+    import csv
+
+    from quizzes.errors import QuizError
+
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise QuizError(f"{path}：请把文件另存为 UTF-8 编码的 CSV。") from None
+    rows = csv.DictReader(text.splitlines())
+    if not rows.fieldnames or not {"学校", "人数"} <= {f.strip() for f in rows.fieldnames}:
+        raise QuizError(f"{path}：第一行应为表头“学校,人数”。")
+    counts: dict[str, int] = {}
+    for line, row in enumerate(rows, 2):
+        row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+        if not row["学校"] and not row["人数"]:
+            continue
+        if not row["学校"] or not row["人数"].isdigit() or int(row["人数"]) <= 0:
+            raise QuizError(f"{path}：第 {line} 行应有学校名称和正整数人数。")
+        if row["学校"] in counts:
+            raise QuizError(f"{path}：第 {line} 行的学校“{row['学校']}”重复。")
+        counts[row["学校"]] = int(row["人数"])
+    return counts
+
+
+def _state(c, now: float) -> str:
+    return STATE["before"] if now < c.starts_at else STATE["open"] if now < c.ends_at else STATE["after"]
+
+
+def describe_campaign(eng, c) -> str:
+    import time
+
+    names = {"college": "学院", "class": "班级", "student_no": "学号"}
+    fields = "、".join(f"{names[k]}{'' if required else '（选填）'}" for k, required in c.fields.items())
+    lines = [
+        f"{c.code}「{c.name}」{_state(c, time.time())}",
+        f"  时间：{eng.local_time(c.starts_at)} 至 {eng.local_time(c.ends_at)}（{eng.timezone}）",
+        f"  每轮 {c.question_count} 题，每题 {c.seconds_per_question} 秒，答对 {c.pass_mark} 题合格",
+        f"  正式答题 {c.scored_attempts} 次，练习 {c.practice_attempts} 次；题目范围："
+        f"{'、'.join(c.tags) if c.tags else '全部已审核题目'}",
+        f"  报名信息：姓名、学校{'、' + fields if fields else ''}",
+    ]
+    if c.organiser:
+        lines.insert(1, f"  主办：{c.organiser}")
+    if c.headcounts:
+        lines.append(f"  已登记 {len(c.headcounts)} 所学校的应参赛人数，共 {sum(c.headcounts.values())} 人")
+    return "\n".join(lines)
+
+
+@campaign.command("create")
+@click.option("--code", required=True, help="Join code participants type, e.g. CQU2027.")
+@click.option("--name", required=True, help="Campaign name shown to participants.")
+@click.option("--start", required=True, help='Local start time, e.g. "2027-06-01 08:00".')
+@click.option("--end", required=True, help='Local end time, e.g. "2027-06-05 22:00".')
+@click.option("--count", default=10, show_default=True, type=int, help="Questions per round.")
+@click.option("--seconds", default=30, show_default=True, type=int, help="Seconds per question (5–600).")
+@click.option("--tags", default="", help="Draw from questions having any of these tags, e.g. alarm,history.")
+@click.option("--attempts", default=1, show_default=True, type=int, help="Scored attempts per participant.")
+@click.option("--practice", default=0, show_default=True, type=int, help="Practice rounds per participant.")
+@click.option("--fields", default="", help="Registration fields besides name and school: college,class,student_no "
+                                          "(a trailing ? makes one optional).")
+@click.option("--pass-mark", default=6, show_default=True, type=int, help="Correct answers needed for a certificate.")
+@click.option("--organiser", default="", help="Organiser shown on the campaign.")
+@click.option("--headcounts", type=click.Path(exists=True, dir_okay=False),
+              help="CSV with columns 学校,人数 for participation rates.")
+@click.option("--bank", "bank_paths", multiple=True, type=click.Path(exists=True),
+              help="Bank files or folders instead of quizzes/bank/*.toml.")
+@click.pass_obj
+def campaign_create(settings: Settings, code, name, start, end, count, seconds, tags, attempts, practice,
+                    fields, pass_mark, organiser, headcounts, bank_paths) -> None:
+    """创建知识竞赛活动（时间按本地时区）。"""
+    from quizzes.engine import CampaignSpec
+
+    spec = CampaignSpec(
+        code=code, name=name, starts_at=_parse_local(start, settings.timezone, "--start"),
+        ends_at=_parse_local(end, settings.timezone, "--end"), question_count=count,
+        seconds_per_question=seconds, tags=tuple(t.strip() for t in tags.replace("，", ",").split(",") if t.strip()),
+        scored_attempts=attempts, practice_attempts=practice, fields=_parse_fields(fields), pass_mark=pass_mark,
+        organiser=organiser, headcounts=read_headcounts(headcounts) if headcounts else {}, created_by="cli")
+    with _engine(settings, bank_paths) as eng:
+        c = eng.create_campaign(spec)
+        click.echo("已创建活动：\n" + describe_campaign(eng, c))
+
+
+@campaign.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def campaign_list(settings: Settings, as_json) -> None:
+    """列出所有活动。"""
+    import time
+
+    with _engine(settings, with_bank=False) as eng:
+        found = eng.campaigns()
+        for c in found:
+            stats = eng.campaign_stats(c.id)
+            if as_json:
+                click.echo(json.dumps({"code": c.code, "name": c.name, "organiser": c.organiser,
+                                       "starts_at": eng.local_time(c.starts_at), "ends_at": eng.local_time(c.ends_at),
+                                       "state": _state(c, time.time()), **stats}, ensure_ascii=False))
+            else:
+                click.echo(f"{c.code}  {c.name}  {eng.local_time(c.starts_at)} 至 {eng.local_time(c.ends_at)}  "
+                           f"{_state(c, time.time())}  报名 {stats['registered']} 人，完成 {stats['finished']} 人")
+        if not found and not as_json:
+            click.echo("还没有活动。可用 lawbot campaign create 创建。")
+
+
+@campaign.command("show")
+@click.argument("code")
+@click.pass_obj
+def campaign_show(settings: Settings, code) -> None:
+    """查看一个活动的设置和参与情况。"""
+    with _engine(settings, with_bank=False) as eng:
+        c = eng.campaign(code)
+        s = eng.campaign_stats(c.id)
+        click.echo(describe_campaign(eng, c))
+        click.echo(f"  报名 {s['registered']} 人，开始答题 {s['started']} 人，完成 {s['finished']} 人，"
+                   f"合格 {s['passed']} 人，异常标记 {s['flagged']} 人")
+
+
+def _rank_json(eng, r) -> dict:
+    return {"rank": r.rank, "name": r.name, "school": r.school, "college": r.college, "class": r.class_name,
+            "score": r.score, "total": r.total, "elapsed_s": round(r.elapsed_ms / 1000, 1),
+            "finished_at": eng.local_time(r.finished_at, "%Y-%m-%d %H:%M:%S"), "passed": r.passed,
+            "certificate": r.certificate_code, "flagged": r.flagged}
+
+
+def _rank_line(r) -> str:
+    where = " ".join(x for x in (r.school, r.college, r.class_name) if x)
+    extra = (f"  证书 {r.certificate_code}" if r.certificate_code else "") + ("  [答题过快]" if r.flagged else "")
+    return f"{r.rank:>4}. {r.name}  {where}  {r.score}/{r.total}  用时 {r.elapsed_ms / 1000:.1f} 秒{extra}"
+
+
+@campaign.command("rank")
+@click.argument("code")
+@click.option("--schools", is_flag=True, help="Rank schools instead of individuals.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option("--limit", type=click.IntRange(1), default=None,
+              help="How many rows (default: 50 in the table, all with --json).")
+@click.pass_obj
+def campaign_rank(settings: Settings, code, schools, as_json, limit) -> None:
+    """排名：个人按得分、用时、完成时间；--schools 按学校平均分（并列出参赛人数和参与率）。"""
+    with _engine(settings, with_bank=False) as eng:
+        c = eng.campaign(code)
+        if schools:
+            rows = eng.school_ranking(c.id)[:limit]
+            for s in rows:
+                if as_json:
+                    click.echo(json.dumps({"rank": s.rank, "school": s.school, "participants": s.participants,
+                                           "average_score": round(s.average_score, 2), "headcount": s.headcount,
+                                           "participation_rate": None if s.participation_rate is None
+                                           else round(s.participation_rate, 4)}, ensure_ascii=False))
+                else:
+                    rate = "" if s.participation_rate is None else \
+                        f"  参与率 {s.participation_rate:.1%}（应参赛 {s.headcount} 人）"
+                    click.echo(f"{s.rank:>4}. {s.school}  参赛 {s.participants} 人  平均 {s.average_score:.2f} 分{rate}")
+            if not rows and not as_json:
+                click.echo("还没有学校完成答题。")
+            return
+        shown = limit if (limit or as_json) else 50
+        rows = eng.ranking(c.id, limit=shown)
+        for r in rows:
+            click.echo(json.dumps(_rank_json(eng, r), ensure_ascii=False) if as_json else _rank_line(r))
+        if as_json:
+            return
+        if not rows:
+            click.echo("还没有人完成正式答题。")
+        elif limit is None and len(rows) == shown:
+            total = eng.campaign_stats(c.id)["finished"]
+            if total > shown:
+                click.echo(f"仅显示前 {shown} 名（共 {total} 人）；完整名单请用 lawbot campaign export。", err=True)
+
+
+@campaign.command("export")
+@click.argument("code")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.pass_obj
+def campaign_export(settings: Settings, code, path) -> None:
+    """导出成绩（.csv 或 .xlsx；.xlsx 另含学校统计）。"""
+    with _engine(settings, with_bank=False) as eng:
+        c = eng.campaign(code)
+        n = eng.export(c.id, path)
+    click.echo(f"已导出活动 {c.code} 的 {n} 条成绩到 {path}。")
+
+
+@campaign.command("verify")
+@click.argument("certcode")
+@click.pass_obj
+def campaign_verify(settings: Settings, certcode) -> None:
+    """核验证书编号（如 LB-7K3M-Q9TX）。"""
+    with _engine(settings, with_bank=False) as eng:
+        cert = eng.verify(certcode)
+        if cert is None:
+            _fail(f"没有编号为 {certcode} 的证书。")
+        if not cert.valid:
+            _fail(f"证书 {cert.code} 的记录与签名不符，可能被改动过，请勿采信。")
+        click.echo(f"证书 {cert.code} 有效：{cert.name}（{cert.school}）在“{cert.campaign_name}”（{cert.campaign_code}）"
+                   f"中答对 {cert.score}/{cert.total} 题，颁发于 {eng.local_time(cert.issued_at)}。")
+
+
+@campaign.command("flagged")
+@click.argument("code")
+@click.pass_obj
+def campaign_flagged(settings: Settings, code) -> None:
+    """列出有异常标记（答题快得不像真人）的参赛者，供主办方复核。"""
+    from quizzes.engine import MIN_HUMAN_MS
+
+    with _engine(settings, with_bank=False) as eng:
+        c = eng.campaign(code)
+        rows = eng.flagged(c.id)
+        for r in rows:
+            click.echo(_rank_line(r))
+        click.echo(f"共 {len(rows)} 人有答题快于 {MIN_HUMAN_MS} 毫秒的记录。" if rows else "没有异常记录。")

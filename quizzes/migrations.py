@@ -175,3 +175,25 @@ def m0001_quiz(db: Database) -> None:
         CREATE INDEX deliveries_pending ON deliveries(broadcast_id, status);
         """,
     )
+
+
+@migrations(name="0002_polls_and_ranking")
+def m0002_polls_and_ranking(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- Telegram poll answers carry only the poll id: map it back to the item
+        ALTER TABLE attempt_items ADD COLUMN poll_id TEXT;
+        CREATE UNIQUE INDEX attempt_items_poll ON attempt_items(poll_id) WHERE poll_id IS NOT NULL;
+
+        -- rankings sum scores and times per attempt from this covering index alone
+        CREATE INDEX answers_score ON answers(attempt_id, correct, latency_ms, flagged);
+
+        -- the scored-attempt limit counts a participant's attempts
+        CREATE INDEX attempts_registration ON attempts(registration_id, kind);
+
+        -- a participant's standing: how many finished attempts beat theirs (an index range count)
+        CREATE INDEX attempts_standing
+            ON attempts(campaign_id, kind, status, score, elapsed_ms, finished_at, registration_id);
+        """,
+    )
