@@ -1,8 +1,10 @@
 """``build_application(settings, services, token)``: a pure factory from settings to a PTB app.
 
 It wires handlers, the rate limiter, HTML defaults and the error handler, and registers the
-command menus at start-up (``post_init``). It starts nothing and opens no connection; ``run``
-does. Tests build the same Application against the loopback fake Bot API.
+command menus at start-up (``post_init``), where it also resumes quiz rounds a restart
+interrupted and starts the 6·5 reminder loop; ``post_stop`` / ``post_shutdown`` cancel both.
+It starts nothing and opens no connection; ``run`` does. Tests build the same Application
+against the loopback fake Bot API.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from telegram.error import TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter,
                           CallbackQueryHandler, CommandHandler, Defaults, MessageHandler, filters)
 
-from bot.telegram import browse, callbacks as cb, citizens, staff, texts
+from bot.telegram import browse, callbacks as cb, citizens, quiz, quiz_join, quiz_staff, reminders, staff, texts
 from bot.telegram.errors import on_error
 from bot.telegram.limits import QuestionLimiter
 from bot.telegram.services import Services
@@ -43,10 +45,14 @@ def build_application(settings: Settings, services: Services, token: str, *,
         .concurrent_updates(CONCURRENT_UPDATES)
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
         .post_init(post_init)
+        .post_stop(post_stop)
+        .post_shutdown(post_stop)
         .build()
     )
     app.bot_data.update(services=services, settings=settings,
-                        limiter=QuestionLimiter(settings.questions_per_minute))
+                        limiter=QuestionLimiter(settings.questions_per_minute),
+                        quiz=quiz.QuizRunner(app.bot, services), drafts=quiz_join.DraftCache(),
+                        reminders=reminders.ReminderLoop(app.bot, services, settings))
     add_handlers(app)
     app.add_error_handler(on_error)
     return app
@@ -54,10 +60,20 @@ def build_application(settings: Settings, services: Services, token: str, *,
 
 def add_handlers(app: Application) -> None:
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE  # edits are not re-answered
+    # Group -1 runs first and stops the update when it took it: a registration answer, /cancel
+    # of a registration or practice round, a campaign deep link (/start CODE).
+    app.add_handler(CommandHandler("start", quiz_join.join_deep_link, has_args=True), group=-1)
+    app.add_handler(CommandHandler("cancel", quiz.cancel_hook), group=-1)
+    app.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, quiz_join.registration_text),
+                    group=-1)
     for name, handler in (("start", citizens.start), ("help", citizens.help_command),
                           ("laws", browse.laws_command), ("article", browse.article_command),
                           ("unanswered", staff.unanswered), ("faq", staff.faq),
-                          ("stats", staff.stats), ("cancel", staff.cancel)):
+                          ("stats", staff.stats), ("cancel", staff.cancel),
+                          ("quiz", quiz.quiz_command), ("join", quiz_join.join), ("rank", quiz_join.rank),
+                          ("subscribe", reminders.subscribe), ("unsubscribe", reminders.unsubscribe),
+                          ("campaigns", quiz_staff.campaigns), ("ranking", quiz_staff.ranking),
+                          ("export", quiz_staff.export), ("newcampaign", quiz_staff.new_campaign)):
         app.add_handler(CommandHandler(name, handler))
     app.add_handler(MessageHandler(private & filters.COMMAND, citizens.unknown_command))
     app.add_handler(MessageHandler(private & filters.Document.ALL, staff.document))
@@ -67,7 +83,10 @@ def add_handlers(app: Application) -> None:
                              (cb.FEEDBACK, citizens.feedback), (cb.LAWS, browse.laws_page),
                              (cb.VERSION, browse.version), (cb.CHAPTER, browse.chapter),
                              (cb.ARTICLE, browse.article), (cb.UPLOAD, staff.upload_decision),
-                             (cb.ANSWER, staff.start_answer), (cb.FAQ_REMOVE, staff.faq_remove)):
+                             (cb.ANSWER, staff.start_answer), (cb.FAQ_REMOVE, staff.faq_remove),
+                             (cb.QUIZ_ANSWER, quiz.answer), (cb.QUIZ_TOGGLE, quiz.toggle),
+                             (cb.QUIZ_MORE, quiz.more), (cb.QUIZ_MENU, quiz_join.menu),
+                             (cb.QUIZ_SKIP, quiz_join.skip)):
         app.add_handler(CallbackQueryHandler(handler, pattern=pattern))
     app.add_handler(CallbackQueryHandler(expired_button))
 
@@ -77,7 +96,8 @@ async def expired_button(update: Update, context) -> None:
 
 
 async def post_init(app: Application) -> None:
-    """Command menus (Chinese), staged uploads made confirmable again, the model warmed up."""
+    """Command menus (Chinese), staged uploads made confirmable again, the model warmed up,
+    interrupted quiz rounds resumed and the 6·5 reminder loop started (both in the background)."""
     services: Services = app.bot_data["services"]
     settings: Settings = app.bot_data["settings"]
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
@@ -93,8 +113,18 @@ async def post_init(app: Application) -> None:
     warm_up = asyncio.get_running_loop().create_task(services.warm_up())
     warm_up.add_done_callback(_log_failure)
     app.bot_data["warm_up"] = warm_up  # keep a reference until done
+    runner: quiz.QuizRunner = app.bot_data["quiz"]
+    runner.spawn(runner.resume_all()).add_done_callback(_log_failure)
+    app.bot_data["reminders"].start()
+
+
+async def post_stop(app: Application) -> None:
+    """Quiz timers and the reminder loop end with the bot (rounds stay open in quiz.db and are
+    resumed at the next start; a reminder in flight is recorded first). Safe to call twice."""
+    await app.bot_data["reminders"].stop()
+    await app.bot_data["quiz"].close()
 
 
 def _log_failure(task: asyncio.Task) -> None:
     if not task.cancelled() and task.exception() is not None:
-        log.error("warm-up failed", exc_info=task.exception())
+        log.error("%s failed", task.get_name(), exc_info=task.exception())

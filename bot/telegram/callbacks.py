@@ -74,3 +74,41 @@ def upload(upload_id: int, confirm: bool) -> str:
 
 def faq_remove(faq_id: int) -> str:
     return _checked(f"fd:{faq_id}")
+
+
+# ---- quizzes (bot/telegram/quiz*.py): attempt, campaign and item ids only ---------------------
+# A shown-option mask is a bit set over the options as the participant saw them (≤ 6 bits).
+
+QUIZ_ANSWER = re.compile(r"^qa:(\d+):(\d+):(\d+)$")   # answer / submit: attempt, position, mask
+QUIZ_TOGGLE = re.compile(r"^qt:(\d+):(\d+):(\d+)$")   # multi-answer: the selection after this press
+QUIZ_MORE = re.compile(r"^qm:(\d+):(\d+)$")           # 了解更多: the legal basis of an answered item
+QUIZ_MENU = re.compile(r"^qj:(\d+):([spr])$")         # campaign menu: scored / practice / rank
+QUIZ_SKIP = re.compile(r"^qk:(\d+):([a-z_]+)$")       # registration: skip an optional field
+
+
+def quiz_answer(attempt_id: int, position: int, mask: int) -> str:
+    return _checked(f"qa:{attempt_id}:{position}:{mask}")
+
+
+def quiz_toggle(attempt_id: int, position: int, mask: int) -> str:
+    return _checked(f"qt:{attempt_id}:{position}:{mask}")
+
+
+def quiz_more(attempt_id: int, position: int) -> str:
+    return _checked(f"qm:{attempt_id}:{position}")
+
+
+def quiz_menu(campaign_id: int, action: str) -> str:
+    return _checked(f"qj:{campaign_id}:{action}")
+
+
+def quiz_skip(campaign_id: int, field: str) -> str:
+    return _checked(f"qk:{campaign_id}:{field}")
+
+
+def mask_of(shown) -> int:
+    return sum(1 << i for i in set(shown))
+
+
+def shown_of(mask: int) -> tuple[int, ...]:
+    return tuple(i for i in range(mask.bit_length()) if mask >> i & 1)

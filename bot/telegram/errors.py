@@ -1,8 +1,8 @@
 """The one error handler: log with context, tell the user politely, never stop polling.
 
-Expected errors carry their own Chinese message (``KBError``, ``IngestError``) and are shown as
-is; anything else is logged with a traceback and answered with a generic apology. Errors while
-apologising are logged and swallowed.
+Expected errors carry their own Chinese message (``KBError``, ``IngestError``, ``QuizError``) and
+are shown as is; anything else is logged with a traceback and answered with a generic apology.
+Errors while apologising are logged and swallowed.
 """
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from bot.telegram.common import Context
 from bot.telegram.render import esc
 from ingest.errors import IngestError
 from kb.errors import KBError
+from quizzes.errors import QuizError
 
 log = logging.getLogger("bot.telegram")
 
@@ -39,7 +40,7 @@ async def on_error(update: object, context: Context) -> None:
     if update is None and isinstance(error, NetworkError):
         log.warning("network problem while polling (PTB retries): %s", error)
         return
-    expected = isinstance(error, (KBError, IngestError))
+    expected = isinstance(error, (KBError, IngestError, QuizError))
     if expected:
         log.warning("%s: %s", describe(update), error)
     else:

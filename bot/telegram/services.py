@@ -1,6 +1,6 @@
 """The core as the bot uses it: blocking calls run in worker threads, never on the event loop.
 
-Three single-thread workers, each owning its own SQLite connection (WAL: readers never wait):
+Four single-thread workers, each owning its own SQLite connection (WAL: readers never wait):
 
 * **answer** — the one answering :class:`KnowledgeBase` and :class:`Assistant`: questions only
   (the model, retrieval, the question log). ``await services.ask(text, user_ref)``.
@@ -10,17 +10,23 @@ Three single-thread workers, each owning its own SQLite connection (WAL: readers
 * **admin** — a separate KnowledgeBase for staff uploads: parsing, previews, loading a law and
   rebuilding the index. Answers keep flowing meanwhile; the answering KnowledgeBase notices the
   new index generation on its next query. ``await services.admin(fn)`` with ``fn(ops: AdminOps)``.
+* **quiz** — the quiz engine and the 6·5 reminders on ``quiz.db`` (a separate file): rounds,
+  registrations, campaigns, subscriptions. ``await services.quiz(fn)`` with
+  ``fn(ops: QuizOps)`` (bot/telegram/quiz_ops.py). ``services.clock`` is the engine's clock,
+  which the bot's deadline timers read too.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Sequence, TypeVar
 
 from bot.telegram.pending import PendingAnswers, PendingUploads
+from bot.telegram.quiz_ops import QuizOps
 from kb.answer import Answer
 from kb.assistant import Assistant
 from kb.errors import KBError, NotFoundError
@@ -64,6 +70,9 @@ class AnswerOps:
     def store(self):
         return self.kb.store
 
+    def close(self) -> None:
+        self.kb.close()
+
     def warm_up(self) -> None:
         """Load the model and index before the first citizen waits for them."""
         try:
@@ -99,6 +108,9 @@ class StoreOps:
     @property
     def store(self):
         return self.kb.store
+
+    def close(self) -> None:
+        self.kb.close()
 
     def counts(self) -> tuple[int, int]:
         return len(self.store.laws()), self.store.count_current_articles()
@@ -217,6 +229,9 @@ class AdminOps:
     def recover(self) -> int:
         return self.uploads.recover()
 
+    def close(self) -> None:
+        self.kb.close()
+
 
 class _Worker:
     """A single thread owning one set of ops, created lazily in that thread."""
@@ -235,26 +250,30 @@ class _Worker:
         return await asyncio.get_running_loop().run_in_executor(self._pool, self._call, fn)
 
     def close(self) -> None:
-        def close_kb():
+        def close_ops():
             if self._ops is not None:
-                self._ops.kb.close()
+                self._ops.close()
                 self._ops = None
 
-        self._pool.submit(close_kb).result(timeout=30)
+        self._pool.submit(close_ops).result(timeout=30)
         self._pool.shutdown(wait=True)
 
 
 class Services:
     """What handlers need from the core. ``embedder``: share one model between the answering and
     admin knowledge bases (guarded by a lock); by default each loads its own when first needed
-    (the store worker never embeds)."""
+    (the store worker never embeds). ``quiz_bank``: the questions for the quiz engine (default:
+    the curated bank files); ``clock``: the quiz engine's clock (tests move it)."""
 
-    def __init__(self, settings: Settings, embedder=None):
+    def __init__(self, settings: Settings, embedder=None, *, quiz_bank=None,
+                 clock: Callable[[], float] = time.time):
         self.settings = settings
+        self.clock = clock
         shared = LockedEmbedder(embedder) if embedder is not None else None
         self._answer = _Worker("lawbot-answer", lambda: AnswerOps(KnowledgeBase(settings, embedder=shared)))
         self._store = _Worker("lawbot-store", lambda: StoreOps(KnowledgeBase(settings, embedder=shared)))
         self._admin = _Worker("lawbot-admin", lambda: AdminOps(KnowledgeBase(settings, embedder=shared)))
+        self._quiz = _Worker("lawbot-quiz", lambda: QuizOps(settings, quiz_bank, clock))
 
     async def ask(self, text: str, user_ref: str) -> tuple[Answer, list[Article]]:
         return await self._answer.run(lambda ops: ops.ask(text, user_ref))
@@ -272,6 +291,9 @@ class Services:
     async def admin(self, fn: Callable[[AdminOps], T]) -> T:
         return await self._admin.run(fn)
 
+    async def quiz(self, fn: Callable[[QuizOps], T]) -> T:
+        return await self._quiz.run(fn)
+
     def close(self) -> None:
-        for worker in (self._answer, self._store, self._admin):
+        for worker in (self._answer, self._store, self._admin, self._quiz):
             worker.close()
