@@ -677,14 +677,29 @@ class QuizEngine:
 
     @_locked
     def set_message(self, attempt_id: int, position: int, chat_id: int, message_id: int,
-                    *, poll_id: str | None = None) -> None:
+                    *, poll_id: str | None = None, restart_clock: bool = False) -> Item | None:
         """Remember where an item was sent; ``poll_id`` lets item_by_poll() find it again
-        (Telegram poll answers carry only the poll id)."""
+        (Telegram poll answers carry only the poll id).
+
+        ``restart_clock``: the message has just been delivered, so the participant's time starts
+        now. When the first delivery of an unanswered item was delayed (a throttled or queued
+        send), its deadline moves so the participant still gets the full seconds. Returns the
+        item as stored afterwards."""
+        now = self.clock()
         with store.write(self.conn):
+            if restart_clock:
+                self.conn.execute(
+                    "UPDATE attempt_items SET sent_at=?, deadline_at=? + (SELECT seconds_per_question"
+                    " FROM attempts WHERE id=?) WHERE attempt_id=? AND position=? AND message_id IS NULL"
+                    " AND sent_at IS NOT NULL AND sent_at < ? AND NOT EXISTS (SELECT 1 FROM answers a"
+                    " WHERE a.attempt_id=? AND a.position=?)",
+                    (now, now, attempt_id, attempt_id, position, now, attempt_id, position))
             self.conn.execute(
                 "UPDATE attempt_items SET chat_id=?, message_id=?, poll_id=COALESCE(?, poll_id)"
                 " WHERE attempt_id=? AND position=?",
                 (chat_id, message_id, None if poll_id is None else str(poll_id), attempt_id, position))
+        row = self._one(_ITEM_SQL + " WHERE i.attempt_id=? AND i.position=?", (attempt_id, position))
+        return _item(row) if row else None
 
     @_locked
     def item_by_poll(self, poll_id: str) -> Item | None:

@@ -109,7 +109,12 @@ class QuizRunner:
         r = qr.question_reply(item, note=note)
         message = await self.bot.send_message(chat_id, r.text, reply_markup=r.keyboard)
         att, pos, mid = item.attempt_id, item.position, message.message_id
-        await self.services.quiz(lambda ops: ops.engine.set_message(att, pos, chat_id, mid))
+        # The participant's time runs from delivery: a send held back by Telegram's rate limits
+        # must not eat into it (the engine moves the deadline only for an unanswered item).
+        stored = await self.services.quiz(
+            lambda ops: ops.engine.set_message(att, pos, chat_id, mid, restart_clock=True))
+        if stored is not None and stored.deadline_at > item.deadline_at:
+            self.arm(chat_id, stored, force=True)
 
     async def apply(self, chat_id: int, step: Step, note: str = "") -> None:
         """After a step: show the current item unless it is on screen already, or the result."""
@@ -181,10 +186,12 @@ class QuizRunner:
 
     # ---- timers ----
 
-    def arm(self, chat_id: int, item: Item) -> None:
+    def arm(self, chat_id: int, item: Item, *, force: bool = False) -> None:
+        """Start the timer that expires ``item`` at its deadline (once per item unless ``force``:
+        the deadline moved)."""
         att, pos = item.attempt_id, item.position
         existing = self.timers.get(att)
-        if existing and existing[0] == pos and not existing[1].done():
+        if existing and existing[0] == pos and not existing[1].done() and not force:
             return
         self.disarm(att)
         delay = item.deadline_at + LATE_GRACE_S + TIMER_SLACK - self.clock()

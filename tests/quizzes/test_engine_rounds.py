@@ -120,6 +120,25 @@ def test_answer_within_grace_counts_and_is_capped_at_the_limit(engine, clock):
     assert answers_rows(engine, att.id)[0][4] == 20000
 
 
+def test_a_delayed_delivery_gets_the_full_time_once(engine, clock):
+    """The bot reports delivery with restart_clock: a send held back (Telegram throttling) moves
+    the deadline of an unanswered item, only on its first delivery."""
+    att = engine.start_practice("u", 1, count=3, seconds=20)
+    item = engine.present(att.id)
+    clock.now = item.sent_at + 8  # the message left the queue 8 s late
+    moved = engine.set_message(att.id, 0, 1, 500, restart_clock=True)
+    assert moved.deadline_at == pytest.approx(clock.now + 20) and moved.message_id == 500
+    clock.now += 19
+    assert engine.answer(att.id, 0, item.correct_shown, "u").status == "accepted"
+    clock.now += 5
+    again = engine.set_message(att.id, 0, 1, 501, restart_clock=True)  # answered: nothing moves
+    assert again.deadline_at == moved.deadline_at
+    nxt = engine.present(att.id)
+    engine.set_message(att.id, 1, 1, 502, restart_clock=True)
+    clock.now += 3
+    assert engine.set_message(att.id, 1, 1, 502, restart_clock=True).deadline_at == pytest.approx(nxt.deadline_at)
+
+
 def test_expire_only_after_the_deadline_and_only_once(engine, clock):
     att = engine.start_practice("u", 1, count=3, seconds=20)
     assert engine.expire(att.id, 0) is False  # never presented
