@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from tests.helpers import FakeBotApi, run
-from tests.helpers.quiz_bot import OffsetClock, answer, quiz_bot
+from tests.helpers.quiz_bot import OffsetClock, answer, delivered, quiz_bot
 
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 SH = ZoneInfo("Asia/Shanghai")
@@ -58,6 +58,7 @@ def test_cli_campaign_joined_taken_ranked_exported_and_verified(home, tmp_path) 
                 assert "报名成功" in menu.text
                 question = await user.press(menu, "📝 开始正式答题")
                 for pos in range(5):
+                    await delivered(app, question)
                     clock.advance(3)  # a human's pace: nobody is flagged
                     await answer(user, app, question, right=pos >= wrong)
                     question = await user.wait_reply()

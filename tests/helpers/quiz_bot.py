@@ -74,6 +74,18 @@ async def item_of(app, message: BotMessage):
     return await app.bot_data["services"].quiz(lambda ops: ops.engine.item(att, pos))
 
 
+async def delivered(app, message: BotMessage, timeout: float = 10.0):
+    """Wait until the bot has recorded the question message as delivered (its deadline and
+    answer time run from then), and return the item."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while (item := await item_of(app, message)).message_id is None:
+        if loop.time() > end:
+            raise AssertionError(f"question never recorded as delivered: {message}")
+        await asyncio.sleep(0.02)
+    return item
+
+
 def wrong_choice(item) -> tuple[int, ...]:
     return (next(i for i in range(len(item.order)) if i not in item.correct_shown),)
 
