@@ -59,10 +59,23 @@ def _progress(total: int, desc: str):
                 disable=None if total > 20 else True)
 
 
+_PHASES = {"embed": "计算向量", "bm25": "建立词索引"}
+
+
 def reindex_with_progress(kb) -> None:
-    total = kb.store.count_current_articles()
-    with _progress(total, "建立索引") as bar:
-        kb.reindex(progress=bar.update)
+    """Rebuild the index with one progress bar per step (on a terminal only)."""
+    bars = []
+
+    def phase(name: str, total: int) -> None:
+        if bars:
+            bars.pop().close()
+        bars.append(_progress(total, _PHASES.get(name, name)))
+
+    try:
+        kb.reindex(progress=lambda n: bars and bars[-1].update(n), phase=phase)
+    finally:
+        for bar in bars:
+            bar.close()
 
 
 @cli.command()
@@ -74,7 +87,10 @@ def reindex_with_progress(kb) -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON line per file.")
 @click.pass_obj
 def ingest(settings: Settings, paths, from_list, base, no_index, as_json) -> None:
-    """导入法规文件或文件夹（Markdown、HTML、DOCX、纯文本）。"""
+    """导入法规文件或文件夹（Markdown、HTML、DOCX、纯文本）。
+
+    可随时中断（Ctrl-C 或进程被终止）：已导入的法规和已算好的向量都已保存，重新运行同一命令即从中断处继续。
+    """
     from ingest.loader import Failure, expand_paths, load_files, paths_from_list
     from bot.render_text import describe_report
 
@@ -95,11 +111,15 @@ def ingest(settings: Settings, paths, from_list, base, no_index, as_json) -> Non
 
     from tqdm import tqdm
 
-    with tqdm(total=len(files), desc="导入", unit="件", file=sys.stderr, leave=False,
-              disable=None if len(files) > 3 else True) as bar:
-        summary = load_files(kb.store, files, on_item=lambda item: (show(item), bar.update(1)))
-    if not no_index and (summary.changed or kb.index_is_stale()):
-        reindex_with_progress(kb)
+    try:
+        with tqdm(total=len(files), desc="导入", unit="件", file=sys.stderr, leave=False,
+                  disable=None if len(files) > 3 else True) as bar:
+            summary = load_files(kb.store, files, on_item=lambda item: (show(item), bar.update(1)))
+        if not no_index and (summary.changed or kb.index_is_stale()):
+            reindex_with_progress(kb)
+    except KeyboardInterrupt:
+        click.echo("\n已中断：已导入的法规和已算好的向量都已保存，重新运行同一命令即可继续。", err=True)
+        sys.exit(130)
     if not as_json:
         n_ok = len(summary.reports)
         click.echo(f"完成：{n_ok} 个文件已处理，{len(summary.failures)} 个失败。", err=True)

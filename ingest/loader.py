@@ -1,15 +1,22 @@
 """Loading files and folders into the store: the edge where parsing meets writing.
 
 Each file is parsed completely before anything is written, then stored in one transaction, so a
-bad file never leaves half a law behind and never stops the other files.
+bad file never leaves half a law behind and never stops the other files. A law published as
+several part files (the 民法典: 总则.md, 物权编.md, … all titled 中华人民共和国民法典) is recognised
+as adjacent files of one folder with the same title and no article number in common, and stored
+as one version; versions of a law always share articles, so they are never merged.
+
+Loading is resumable: a file whose text is already stored is reported ``unchanged`` and writes
+nothing, so running the same load again after an interruption only does the unfinished files.
 """
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from kb.model import ParsedLaw
 from kb.store import LoadReport, Store
 
 SUPPORTED = (".md", ".markdown", ".html", ".htm", ".docx", ".txt")
@@ -53,19 +60,80 @@ def paths_from_list(list_file: str | os.PathLike, base: str | os.PathLike | None
 def iter_load(store: Store, files: Iterable[Path]) -> Iterator[LoadReport | Failure]:
     """Parse and store each file, yielding a report or a failure per file.
 
-    ``parse_path`` turns unreadable files (missing, permissions) into an ``IngestError`` too."""
+    ``parse_path`` turns unreadable files (missing, permissions) into an ``IngestError`` too.
+    The part files of one law are stored together and each gets the law's report."""
+    for item in _parsed_groups(files):
+        if isinstance(item, Failure):
+            store.log_failure(item.source, item.message)
+            yield item
+            continue
+        if len(item) == 1:
+            path, parsed = item[0]
+            yield store.load_law(parsed, source=str(path))
+            continue
+        report = store.load_law(merge_parts([p for _, p in item]), source=str(item[0][0].parent))
+        for path, _ in item:
+            yield replace(report, source=str(path))
+
+
+def _parsed_groups(files: Iterable[Path]) -> Iterator[list[tuple[Path, ParsedLaw]] | Failure]:
+    """Parsed files, adjacent part files of one law grouped; failures pass straight through."""
     from ingest import parse_path
     from ingest.errors import IngestError
 
+    group: list[tuple[Path, ParsedLaw]] = []
+    keys: set[str] = set()
     for path in files:
-        source = str(path)
         try:
             parsed = parse_path(path)
         except IngestError as exc:
-            store.log_failure(source, str(exc))
-            yield Failure(source, str(exc))
+            yield Failure(str(path), str(exc))
             continue
-        yield store.load_law(parsed, source=source)
+        mine = {a.key for a in parsed.articles}
+        if group and _same_law_part(group[0], (path, parsed)) and not keys & mine:
+            group.append((path, parsed))
+            keys |= mine
+            continue
+        if group:
+            yield group
+        group, keys = [(path, parsed)], mine
+    if group:
+        yield group
+
+
+def _same_law_part(first: tuple[Path, ParsedLaw], other: tuple[Path, ParsedLaw]) -> bool:
+    (p1, a), (p2, b) = first, other
+    return p1.parent == p2.parent and a.title == b.title and a.region == b.region
+
+
+def merge_parts(parts: list[ParsedLaw]) -> ParsedLaw:
+    """One law version from its part files (disjoint article numbers), articles in number order.
+
+    Each article's chapter path starts with its part's own heading (``# 物权编`` → 物权编) when the
+    part has one, since every part restarts at 第一章; the date is the newest the parts state."""
+    parts = sorted(parts, key=lambda p: min((a.number for a in p.articles), default=0))
+    articles = []
+    for part in parts:
+        name = _part_name(part)
+        articles += [replace(a, chapter=(name, *a.chapter)) if name else a for a in part.articles]
+    articles.sort(key=lambda a: (a.number, a.suffix))
+    dates = [p.version_date for p in parts if p.version_date]
+    history = sorted({(h.date, h.text): h for p in parts for h in p.history}.values(),
+                     key=lambda h: h.date)
+    first = parts[0]
+    return replace(
+        first, articles=tuple(articles), history=tuple(history),
+        version_date=max(dates) if dates else None,
+        short_names=tuple(dict.fromkeys(n for p in parts for n in p.short_names)),
+        preamble="\n".join(p.preamble for p in parts if p.preamble),
+        appendix="\n".join(p.appendix for p in parts if p.appendix))
+
+
+def _part_name(part: ParsedLaw) -> str:
+    """The part's heading (``# 物权编`` in the preamble), or ""."""
+    head = part.preamble.strip().splitlines()[0].strip() if part.preamble.strip() else ""
+    name = head.lstrip("#").strip()
+    return name if head.startswith("#") and 0 < len(name) <= 20 else ""
 
 
 def load_files(store: Store, files: Iterable[Path],

