@@ -15,6 +15,9 @@ from kb.errors import KBError
 from kb.settings import Settings, load_settings
 
 
+MAX_PROBLEMS_SHOWN = 50  # bad rows listed on the terminal; the count says how many more
+
+
 class LawbotGroup(click.Group):
     """Turns expected errors into one polite line on stderr and exit code 1 (never a traceback)."""
 
@@ -26,8 +29,12 @@ class LawbotGroup(click.Group):
             return super().invoke(ctx)
         except (KBError, IngestError, QuizError) as exc:
             click.echo(f"错误：{exc}", err=True)
-            for problem in getattr(exc, "problems", ())[:50]:  # ImportFailed: every bad row
+            problems = list(getattr(exc, "problems", ()))  # ImportFailed: every bad row
+            for problem in problems[:MAX_PROBLEMS_SHOWN]:
                 click.echo(f"  {problem}", err=True)
+            if len(problems) > MAX_PROBLEMS_SHOWN:
+                click.echo(f"  ……另有 {len(problems) - MAX_PROBLEMS_SHOWN} 个问题未列出（共 {len(problems)} 个）。",
+                           err=True)
             ctx.exit(1)
         except KeyboardInterrupt:
             click.echo("\n已中断。", err=True)

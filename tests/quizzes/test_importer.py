@@ -342,6 +342,12 @@ def test_cli_import_and_export(tmp_path):
     result = runner.invoke(cli, ["--home", str(home), "quiz", "import", str(write_csv(tmp_path / "题库.csv", bad))])
     assert result.exit_code == 1
     assert "题库.csv 第3行：答案“E”超出选项范围" in result.output and "未导入任何题目" in result.output
+    many = [list(ROWS[1]) for _ in range(60)]
+    for i, row in enumerate(many):
+        row[0], row[6] = f"bad-{i}", "E"
+    result = runner.invoke(cli, ["--home", str(home), "quiz", "import", str(write_csv(tmp_path / "many.csv", many))])
+    assert result.exit_code == 1 and "共 60 处" in result.output
+    assert all(f"many.csv 第{n}行：答案“E”超出选项范围" in result.output for n in range(2, 62))  # every row
     taken = [list(r) for r in ROWS]
     taken[0][0] = "alarm-001"  # an id of the curated bank files
     result = runner.invoke(cli, ["--home", str(home), "quiz", "import", str(write_csv(tmp_path / "t.csv", taken))])
