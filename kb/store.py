@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -74,6 +75,31 @@ def _article(row: Sequence) -> Article:
     )
 
 
+class WriteDatabase(Database):
+    """sqlite-utils ``Database`` whose outermost ``atomic()`` is ``BEGIN IMMEDIATE``.
+
+    A deferred ``BEGIN`` that reads before it writes cannot upgrade to a write lock once another
+    connection (the bot's workers, a CLI) has committed meanwhile: SQLite answers "database is
+    locked" at once, without waiting. Taking the write lock up front makes a writer wait its turn
+    (busy timeout) instead. Nested blocks still use savepoints."""
+
+    @contextmanager
+    def atomic(self):
+        if self.conn.in_transaction:
+            with super().atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+
 class _Rollback(Exception):
     """Raised inside a transaction only to undo it."""
 
@@ -89,7 +115,7 @@ class Store:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
-        self.db = Database(conn)
+        self.db = WriteDatabase(conn)
         migrations.apply(self.db)
 
     def close(self) -> None:

@@ -108,3 +108,35 @@ def test_preview_reports_changes_without_storing(store: Store):
              len(store.ingest_log()))
     assert after == before
     assert store.laws()[0].version_date == "2018-01-01"
+
+
+def test_a_writer_that_reads_first_waits_for_another_connection_instead_of_failing(tmp_path):
+    """Two connections (the bot's workers, a CLI) on one file: a transaction that reads, then
+    writes after another connection committed, must wait its turn, not fail "database is locked"."""
+    import threading
+
+    from kb.store import Store
+
+    path = tmp_path / "shared.db"
+    first, second = Store(path), Store(path)
+    errors: list[BaseException] = []
+
+    def other_writer():
+        try:
+            with second.db.atomic():
+                second.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('other', '1')")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    with first.db.atomic():
+        first.db.execute("SELECT count(*) FROM laws").fetchone()
+        writer = threading.Thread(target=other_writer)
+        writer.start()
+        writer.join(0.5)  # the other writer waits for us (busy timeout) …
+        first.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('first', '1')")
+    writer.join(10)  # … and goes through once we commit
+    assert not errors and not writer.is_alive()
+    values = dict(second.db.execute("SELECT key, value FROM meta WHERE key IN ('first', 'other')").fetchall())
+    assert values == {"first": "1", "other": "1"}
+    first.close()
+    second.close()
