@@ -15,7 +15,7 @@ import pytest
 from bot.telegram import texts
 from quizzes.engine import CampaignSpec
 from tests.helpers import FakeBotApi, run
-from tests.helpers.quiz_bot import STAFF, OffsetClock, answer, item_of, press_data, quiz_bot
+from tests.helpers.quiz_bot import STAFF, OffsetClock, answer, delivered, item_of, press_data, quiz_bot
 
 STUDENT, CLASSMATE, CITIZEN = 2001, 2002, 1001
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
@@ -137,6 +137,7 @@ def test_answers_after_the_campaign_window_are_refused(home, e5) -> None:
             first = await student.press(menu, "📝 开始正式答题")
             await answer(student, app, first, right=True)
             second = await student.wait_reply()
+            await delivered(app, second)  # its time runs from delivery; then jump past the window
             clock.advance(200)  # the campaign has ended
             item = await item_of(app, second)
             alert = await press_data(api, student, second, f"qa:{item.attempt_id}:1:{1 << item.correct_shown[0]}")

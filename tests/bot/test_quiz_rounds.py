@@ -12,7 +12,7 @@ import pytest
 
 from bot.telegram import texts
 from tests.helpers import FakeBotApi, run
-from tests.helpers.quiz_bot import (OffsetClock, answer, ids_of, item_of, press_data, quiz_bot,
+from tests.helpers.quiz_bot import (OffsetClock, answer, delivered, ids_of, item_of, press_data, quiz_bot,
                                     wrong_choice)
 
 CITIZEN = 1001
@@ -106,7 +106,8 @@ def test_repeated_and_late_answers_are_refused_without_changing_the_score(home, 
             assert (await press_data(api, user, first, wrong))["text"] == texts.QUIZ_DUPLICATE
             assert await db(app, "SELECT position, outcome, correct FROM answers") == [(0, "answered", 1)]
 
-            # Too late: past the deadline and the grace second.
+            # Too late: past the deadline (which runs from delivery) and the grace second.
+            await delivered(app, second)
             clock.advance(35)
             late_item = await item_of(app, second)
             right_late = f"qa:{late_item.attempt_id}:1:{1 << late_item.correct_shown[0]}"
