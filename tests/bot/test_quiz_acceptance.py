@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import shutil
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,12 +23,6 @@ SH = ZoneInfo("Asia/Shanghai")
 # (telegram id, name, school, how many of the 5 questions they get wrong)
 STUDENTS = ((4001, "王芳", "重庆大学", 0), (4002, "刘洋", "西南大学", 1), (4003, "陈晨", "重庆大学", 3))
 
-
-@pytest.fixture
-def home(core_home, tmp_path) -> Path:
-    target = tmp_path / "home"
-    shutil.copytree(core_home, target)
-    return target
 
 
 def lawbot(home: Path, *args: str):

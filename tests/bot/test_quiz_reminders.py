@@ -4,10 +4,8 @@ subscriber gets exactly one reminder; one who blocked the bot is unsubscribed; 4
 from __future__ import annotations
 
 import asyncio
-import shutil
 import time
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,12 +17,6 @@ from tests.helpers.quiz_bot import quiz_bot
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 MARK = "三种警报信号怎么分辨"
 
-
-@pytest.fixture
-def home(core_home, tmp_path) -> Path:
-    target = tmp_path / "home"
-    shutil.copytree(core_home, target)
-    return target
 
 
 def due_now(minutes_ago: int = 1) -> str:

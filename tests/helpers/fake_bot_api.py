@@ -1466,3 +1466,11 @@ class FakeBotApi:
             raise _bad("message to delete not found")
         return True
 
+
+
+def assert_all_ok(api: FakeBotApi) -> None:
+    """Telegram accepted every message the bot sent (valid HTML, lengths, keyboards); 429s are
+    retried by the rate limiter and getUpdates 409s only mean a poll ended by stop()."""
+    failed = [(c.method, c.status, c.response.get("description")) for c in api.calls()
+              if not c.ok and c.status != 429 and c.method != "getUpdates"]
+    assert not failed, failed
