@@ -66,7 +66,7 @@ def _progress(total: int, desc: str):
                 disable=None if total > 20 else True)
 
 
-_PHASES = {"embed": "计算向量", "bm25": "建立词索引"}
+_PHASES = {"embed": "计算向量", "bm25": "建立词索引", "views": "计算问法向量"}
 
 
 def reindex_with_progress(kb) -> None:
@@ -83,6 +83,12 @@ def reindex_with_progress(kb) -> None:
     finally:
         for bar in bars:
             bar.close()
+    from kb.index import index_meta
+
+    meta = index_meta(kb.settings.index_dir) or {}
+    if meta.get("views_stale"):
+        click.echo(f"注意：{meta['views_stale']} 条问法视图所对应的条文已修改，已停用；"
+                   "请按新条文更新 kb/data/views.jsonl。", err=True)
 
 
 @cli.command()
@@ -150,7 +156,10 @@ def reindex(settings: Settings) -> None:
     """从数据库重建检索索引（写在旁边，原子替换）。"""
     kb = _kb(settings)
     reindex_with_progress(kb)
-    click.echo(f"索引已重建：{kb.store.count_current_articles()} 条现行条文。")
+    from kb.index import index_meta
+
+    meta = index_meta(settings.index_dir) or {}
+    click.echo(f"索引已重建：{kb.store.count_current_articles()} 条现行条文，{meta.get('views', 0)} 条问法视图。")
 
 
 @cli.command()

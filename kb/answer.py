@@ -17,6 +17,12 @@ FAQ_DISCLAIMER = "以上解答由工作人员依据法律条文整理，仅供�
 MAX_RELATED = 3
 SCOPE = "人民防空、国防动员、军事设施保护、国防教育、兵役等方面的法规"
 NOT_COVERED = f"这个问题不在我能解答的范围内（我熟悉{SCOPE}），没有找到能直接回答它的条文。"
+# Questions asking for a specific that statutes do not state (kb.intents.unstated_specifics).
+UNSTATED = {
+    "number": "法规条文里没有写明您问的这个具体数字（例如分数线、技术标准、统计数据），我无法根据条文回答。",
+    "place": "法规条文不会写明具体的地点或地址，我无法根据条文回答。",
+    "papers": "法规条文里没有规定具体的办事材料和流程，建议直接向办理该事项的机关咨询。",
+}
 INTRODUCTION = (f"您好！我是人民防空普法助手，可以帮您查找{SCOPE}的原文条款。"
                 "请用日常语言提问，例如“防空洞能租来开店吗？”，或直接查条文，例如“人防法第二十二条”。")
 ADVICE_DECLINED = ("抱歉，我只能提供法律条文原文供您参考，不能就个人的具体案件提供法律意见、代写文书或判断结果。"
@@ -90,7 +96,7 @@ def compose(result: SearchResult, hotline: str = "12348 公共法律服务热线
     helpline = help_line(hotline, office_contact)
     if not result.answerable or not result.hits:
         return Answer(kind="decline", question=result.question, help_line=helpline,
-                      confidence=result.confidence, message=NOT_COVERED)
+                      confidence=result.confidence, message=UNSTATED.get(result.unstated, NOT_COVERED))
     leads = list(result.references) or [result.hits[0].article]
     quotes = tuple(Quote(a, best_sentence(a, result.question)) for a in leads)
     shown = {a.id for a in leads}

@@ -1,9 +1,10 @@
 """Deciding whether to answer: a calibrated probability that the corpus answers the question.
 
-Two signals, fitted on the development set by ``bench/fit_decision.py``: the best dense cosine of
-the synonym-expanded question, and whether the question mentions the domain at all (air defence,
-the military, mobilisation …). Ordinary life questions (divorce, wages, deposits) carry no domain
-marker and need a far closer match before an article is quoted.
+Signals, fitted on the development set by ``bench/fit_decision.py``: the best dense cosine of
+the synonym-expanded question to an article, the best cosine to a question view (how citizens ask
+for an article, :mod:`kb.views`) when the index has views, and whether the question mentions the
+domain at all (air defence, the military, mobilisation …). Ordinary life questions (divorce, wages,
+deposits) carry no domain marker and need a far closer match before an article is quoted.
 """
 from __future__ import annotations
 
@@ -22,15 +23,16 @@ def has_domain_marker(text: str) -> bool:
 
 @dataclass(frozen=True)
 class DecisionModel:
-    """p(answerable) = sigmoid(w_cos * cosine + w_domain * domain + bias)."""
+    """p(answerable) = sigmoid(w_cos * cosine + w_view * view_cosine + w_domain * domain + bias)."""
 
     w_cos: float
     w_domain: float
     bias: float
     threshold: float
+    w_view: float = 0.0
 
-    def probability(self, cosine: float, domain: bool) -> float:
-        z = self.w_cos * cosine + self.w_domain * float(domain) + self.bias
+    def probability(self, cosine: float, domain: bool, view_cosine: float = 0.0) -> float:
+        z = self.w_cos * cosine + self.w_view * view_cosine + self.w_domain * float(domain) + self.bias
         return 1.0 / (1.0 + math.exp(-z))
 
     def answerable(self, probability: float) -> bool:
@@ -41,3 +43,6 @@ class DecisionModel:
 # fit_decision.py chose 0.7714 (97% of in-scope dev answered); 0.70 answers and declines the same dev
 # questions and leaves a margin for the small numeric jitter of the 4-bit engine across thread counts.
 DEFAULT_DECISION = DecisionModel(w_cos=103.67, w_domain=2.366, bias=-92.605, threshold=0.70)
+# Fitted the same way on an index with the packaged question views (kb/data/views.jsonl):
+# fit_decision.py chose 0.6338; 0.60 keeps the same margin for numeric jitter as above.
+VIEWS_DECISION = DecisionModel(w_cos=73.211, w_view=97.55, w_domain=1.462, bias=-155.111, threshold=0.60)

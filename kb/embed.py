@@ -204,8 +204,11 @@ def packaged_minilm_path() -> str:
 
 def embed_cached(store: "Store", embedder: Embedder, texts: Sequence[str],
                  batch_size: int = 256, progress: Callable[[int], None] | None = None,
-                 max_chars: int = 64_000) -> np.ndarray:
+                 max_chars: int = 64_000, queries: bool = False) -> np.ndarray:
     """Passage vectors for ``texts``, embedding only those not cached for this model id.
+
+    ``queries=True`` embeds the texts as queries instead (e5's ``query: `` side, for question
+    views), cached under the model id plus ``#query``.
 
     The cache key is the hash of the exact text embedded, so a changed text or a changed model
     is embedded again, and nothing else is. Fresh vectors are committed every chunk (at most
@@ -213,16 +216,18 @@ def embed_cached(store: "Store", embedder: Embedder, texts: Sequence[str],
     interrupted, even killed, loses at most one chunk and the next run embeds only the rest.
     """
     hashes = [sha256(t) for t in texts]
-    cached = store.cached_vectors(list(dict.fromkeys(hashes)), embedder.model_id)
+    cache_id = embedder.model_id + ("#query" if queries else "")
+    embed = embedder.embed_queries if queries else embedder.embed_passages
+    cached = store.cached_vectors(list(dict.fromkeys(hashes)), cache_id)
     missing = {h: i for i, h in enumerate(hashes) if h not in cached}
     # Embed in length-sorted chunks: similar lengths pad less.
     todo = sorted(missing.values(), key=lambda i: len(texts[i]))
     if progress and len(texts) > len(todo):
         progress(len(texts) - len(todo))
     for batch in _chunks(todo, texts, batch_size, max_chars):
-        vecs = embedder.embed_passages([texts[i] for i in batch])
+        vecs = embed([texts[i] for i in batch])
         fresh = [(hashes[i], v) for i, v in zip(batch, vecs)]
-        store.put_vectors(embedder.model_id, fresh)
+        store.put_vectors(cache_id, fresh)
         cached.update(fresh)
         if progress:
             progress(len(batch))

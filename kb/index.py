@@ -26,8 +26,11 @@ from kb.errors import IndexMissingError
 from kb.model import Article
 
 if TYPE_CHECKING:
+    from typing import Sequence
+
     from kb.embed import Embedder
     from kb.store import Store
+    from kb.views import QuestionView
 
 POINTER = "CURRENT"
 KEEP_GENERATIONS = 2
@@ -53,6 +56,8 @@ class SearchIndex:
     bm25: object  # bm25s.BM25
     bm25_ids: np.ndarray
     meta: dict
+    views: object = None  # faiss.Index over question views (kb.views), or None
+    view_ids: np.ndarray | None = None  # article id of each view row
 
     @property
     def revision(self) -> int:
@@ -68,6 +73,26 @@ class SearchIndex:
         _single_thread_faiss()  # per calling thread: OpenMP settings are thread-local
         scores, ids = self.dense.search(np.asarray(qvec, np.float32).reshape(1, -1), min(k, self.dense.ntotal))
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    @property
+    def has_views(self) -> bool:
+        return self.views is not None and self.views.ntotal > 0
+
+    def view_search(self, qvec: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """Articles whose question views are closest to the query: (article id, best cosine),
+        best first, one entry per article."""
+        if not self.has_views:
+            return []
+        _single_thread_faiss()
+        scores, rows = self.views.search(np.asarray(qvec, np.float32).reshape(1, -1),
+                                         min(k, self.views.ntotal))
+        best: dict[int, float] = {}
+        for r, s in zip(rows[0], scores[0]):
+            if r >= 0:
+                aid = int(self.view_ids[r])
+                if aid not in best:
+                    best[aid] = float(s)
+        return list(best.items())
 
     def bm25_scores(self, tokens: list[str]) -> np.ndarray:
         """BM25 score of every indexed article for these tokens (aligned with ``bm25_ids``)."""
@@ -88,7 +113,11 @@ class SearchIndex:
         dense = faiss.read_index(str(gen / "dense.faiss"))
         bm25 = bm25s.BM25.load(str(gen / "bm25"))
         ids = np.load(gen / "bm25_ids.npy")
-        return cls(gen, dense, bm25, ids, meta)
+        views = view_ids = None
+        if (gen / "views.faiss").exists():
+            views = faiss.read_index(str(gen / "views.faiss"))
+            view_ids = np.load(gen / "view_ids.npy")
+        return cls(gen, dense, bm25, ids, meta, views, view_ids)
 
 
 def _single_thread_faiss() -> None:
@@ -114,16 +143,19 @@ def index_meta(index_dir: Path) -> dict | None:
 def build_index(store: "Store", embedder: "Embedder", index_dir: Path,
                 progress: Callable[[int], None] | None = None,
                 tokenize: Callable[[str], list[str]] | None = None,
-                phase: Callable[[str, int], None] | None = None) -> Path:
+                phase: Callable[[str, int], None] | None = None,
+                views: "Sequence[QuestionView] | None" = None) -> Path:
     """Build a new generation from the store's current articles and swap it in atomically.
 
-    ``phase(name, total)`` announces each step (``embed``, ``bm25``) and ``progress(n)`` counts the
-    articles done within it (for progress bars)."""
+    ``phase(name, total)`` announces each step (``embed``, ``bm25``, ``views``) and
+    ``progress(n)`` counts the items done within it (for progress bars). ``views`` defaults to
+    the packaged question views; those that no longer fit their article are left out."""
     import bm25s
     import faiss
 
     from kb.embed import embed_cached
     from kb.text import tokenize as default_tokenize
+    from kb.views import default_views, resolve_views, views_fingerprint
 
     tokenize = tokenize or default_tokenize
     revision = store.revision()
@@ -152,6 +184,18 @@ def build_index(store: "Store", embedder: "Embedder", index_dir: Path,
     bm25.index(_token_ids(bm25_texts, tokenize, progress), show_progress=False)
     del bm25_texts
 
+    views = default_views() if views is None else tuple(views)
+    resolved = resolve_views(store, views)
+    indexed = set(ids.tolist())
+    kept = [(aid, q) for aid, q in zip(resolved.article_ids, resolved.questions) if aid in indexed]
+    if phase:
+        phase("views", len(kept))
+    view_vectors = embed_cached(store, embedder, [q for _, q in kept], progress=progress, queries=True)
+    view_index = faiss.IndexFlatIP(embedder.dim)
+    if kept:
+        view_index.add(view_vectors)
+    view_ids = np.array([aid for aid, _ in kept] or [-1], dtype=np.int64)
+
     index_dir.mkdir(parents=True, exist_ok=True)
     name = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{time.time_ns() % 10**9:09d}-{os.getpid()}-r{revision}"
     tmp = index_dir / (name + ".tmp")
@@ -160,8 +204,13 @@ def build_index(store: "Store", embedder: "Embedder", index_dir: Path,
     faiss.write_index(dense, str(tmp / "dense.faiss"))
     bm25.save(str(tmp / "bm25"))
     np.save(tmp / "bm25_ids.npy", ids if len(ids) else np.zeros(1, np.int64) - 1)
+    faiss.write_index(view_index, str(tmp / "views.faiss"))
+    np.save(tmp / "view_ids.npy", view_ids)
     meta = {"revision": revision, "model_id": embedder.model_id, "dim": embedder.dim,
-            "articles": int(len(ids)), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
+            "articles": int(len(ids)), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "views": len(kept), "views_stale": resolved.stale,
+            "views_unmatched": resolved.unknown + len(resolved.article_ids) - len(kept),
+            "views_fingerprint": views_fingerprint(views)}
     (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     final = index_dir / name
     os.replace(tmp, final)

@@ -56,3 +56,40 @@ def classify(text: str) -> str | None:
     if is_advice_request(text):
         return "advice"
     return None
+
+
+# ---- Questions asking for specifics that statutes do not state --------------------------------
+# A statute sets duties, rights and penalties; it does not give exam cut-offs, decibels, casualty
+# figures, addresses or the papers to bring to an office. Such questions pass the retrieval
+# decision easily (they are full of domain words) yet no article answers them, so they are checked
+# against the retrieved text: a question asking "how many <unit>" is answerable only if a top
+# article states a number in that unit.
+_NUM = r"[0-9０-９一二三四五六七八九十百千万两半]"
+# "几天/多少人" as a question ("那几天" is not one); 几月/几号 (dates) are left alone.
+_ASKS_AMOUNT = re.compile(r"(?<![那这前后头])(多少|几)(个|名|位)?(分贝|分钟|分|秒|度|人|周岁|岁|年|个月|天|日|小时|次|米|公里|元|块|钱)")
+_ASKS_TOTAL = re.compile(r"(一共|总共|总计|共计)有?多少|分数线|录取线|伤亡|遇难|死了多少")
+_ASKS_PLACE = re.compile(r"具体(在哪|位置|地点|地址)|都在哪|(在|去|到)哪(里|儿)?(能|可以)?买|地址是")
+_ASKS_PAPERS = re.compile(r"(准备|带|提交|提供|需要|要)(哪些|什么|啥)(材料|证件|资料|手续)|办理流程|"
+                          r"(怎么|如何)(补办|申领|转移接续)|(在|去|到)哪(里|儿)?(能|可以)?(申领|领取|办理)")
+_ASKS_WHO = re.compile(r"谁")  # 招多少人是谁定的 asks who decides, which a statute does state
+# How a statute writes an amount in the unit asked about.
+_UNIT_FORMS = {"天": "(天|日)", "日": "(天|日)", "块": "元", "钱": "元", "周岁": "(周岁|岁)", "岁": "(周岁|岁)",
+               "个月": "(个月|月)"}
+
+
+def unstated_specifics(question: str, texts: list[str]) -> str | None:
+    """``number``, ``place`` or ``papers`` when the question asks for a specific the statute
+    texts (the top retrieved articles) do not state; None otherwise."""
+    if _ASKS_PAPERS.search(question):
+        return "papers"
+    if _ASKS_PLACE.search(question):
+        return "place"
+    if _ASKS_TOTAL.search(question):
+        return "number"
+    m = _ASKS_AMOUNT.search(question)
+    if m and not _ASKS_WHO.search(question):
+        unit = _UNIT_FORMS.get(m.group(3), re.escape(m.group(3)))
+        stated = re.compile(_NUM + r"+(以上|以下|以内|周)?" + unit)
+        if not any(stated.search(t) for t in texts):
+            return "number"
+    return None

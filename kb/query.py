@@ -85,11 +85,22 @@ class LawCatalog:
         return sorted(found)
 
 
+# Abbreviations in common use that no rule derives (people write 国动法 for 国防动员法).
+ABBREVIATIONS = {
+    "国防动员法": ("国动法",),
+    "军事设施保护法": ("军设法", "军事设施法", "军设保护法"),
+    "军事设施保护法实施办法": ("军设法实施办法",),
+    "国防交通法": ("国交法",),
+    "民用运力国防动员条例": ("运力动员条例", "民用运力条例"),
+}
+
+
 def law_aliases(law: Law) -> set[str]:
     """Full title, stored short names, and the forms derived from them."""
     names = {law.title, *law.short_names}
     base = law.title[len(CN_PREFIX):] if law.title.startswith(CN_PREFIX) else law.title
     names.add(base)
+    names.update(ABBREVIATIONS.get(base, ()))
     names |= {n.replace("人民防空", "人防") for n in names}
     if law.region != "全国" and law.region.endswith(("省", "市")):
         short = law.region[:-1]

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from kb.decide import DEFAULT_DECISION, DecisionModel, has_domain_marker
+from kb import intents
+from kb.decide import DEFAULT_DECISION, VIEWS_DECISION, DecisionModel, has_domain_marker
 from kb.index import SearchIndex
 from kb.model import Article, Hit
 from kb.query import LawCatalog, QueryInfo, understand
@@ -40,7 +41,14 @@ class RetrievalParams:
     liability_boost: float = 0.004  # consequence questions favour 法律责任 chapters
     expand_bm25: bool = True
     expand_dense: bool = False
-    decision: DecisionModel = DEFAULT_DECISION
+    # Question views (kb.views): an article's dense score is the larger of its text's cosine and
+    # its best view's cosine minus view_margin; the views' own ranking is a third RRF channel.
+    view_margin: float = 0.05
+    view_weight: float = 0.3
+    view_query: int = -1  # which query vector matches views: 0 the question, -1 the expanded one
+    decision: DecisionModel = DEFAULT_DECISION  # for an index without question views
+    views_decision: DecisionModel = VIEWS_DECISION  # for an index with them
+    specifics_window: int = 3  # top articles checked for a number the question asks for
 
 
 @dataclass(frozen=True)
@@ -50,9 +58,11 @@ class SearchResult:
     info: QueryInfo
     confidence: float
     answerable: bool
-    reason: str  # reference | retrieved | low_confidence | empty
+    reason: str  # reference | retrieved | low_confidence | unstated | empty
     references: tuple[Article, ...] = field(default=())
     cosine: float = 0.0  # best dense similarity of the expanded question (the decision's input)
+    view_cosine: float = 0.0  # best similarity to a question view (0 without views)
+    unstated: str = ""  # number | place | papers: asks a specific no statute states
 
 
 class Retriever:
@@ -81,7 +91,7 @@ class Retriever:
         info = understand(question, self.catalog, self.home_region)
         refs = self.resolve_references(info)
         text = info.residual if refs else question
-        fused, best_cos = self._fuse(text, info)
+        fused, best_cos, view_cos = self._fuse(text, info)
         hits = [Hit(a, 1.0 + (len(refs) - i) * 0.01, ("reference",)) for i, a in enumerate(refs)]
         seen = {a.id for a in refs}
         hits += [h for h in fused if h.article.id not in seen]
@@ -90,16 +100,23 @@ class Retriever:
             return SearchResult(question, tuple(hits), info, 1.0, True, "reference", tuple(refs))
         if not hits:
             return SearchResult(question, (), info, 0.0, False, "empty")
-        confidence = self.params.decision.probability(best_cos, has_domain_marker(question))
-        answerable = self.params.decision.answerable(confidence)
-        return SearchResult(question, tuple(hits), info, confidence, answerable,
-                            "retrieved" if answerable else "low_confidence", cosine=best_cos)
+        model = self.params.views_decision if self.index.has_views else self.params.decision
+        confidence = model.probability(best_cos, has_domain_marker(question), view_cos)
+        answerable = model.answerable(confidence)
+        reason = "retrieved" if answerable else "low_confidence"
+        unstated = intents.unstated_specifics(
+            question, [h.article.text for h in hits[: self.params.specifics_window]]) or ""
+        if answerable and unstated:
+            answerable, reason = False, "unstated"
+        return SearchResult(question, tuple(hits), info, confidence, answerable, reason,
+                            cosine=best_cos, view_cosine=view_cos, unstated=unstated)
 
-    def _fuse(self, text: str, info: QueryInfo) -> tuple[list[Hit], float]:
-        """RRF of dense and BM25 candidates; returns hits and the decision cosine."""
+    def _fuse(self, text: str, info: QueryInfo) -> tuple[list[Hit], float, float]:
+        """RRF of dense, view and BM25 candidates; returns hits and the decision's two cosines
+        (best article, best view)."""
         p = self.params
         if not text.strip():
-            return [], 0.0
+            return [], 0.0, 0.0
         extra = default_synonyms().expansions(text)
         expanded = f"{text} {' '.join(extra)}" if extra else text
         vecs = self.embedder.embed_queries([text, expanded] if extra else [text])
@@ -114,12 +131,20 @@ class Retriever:
                 scores[aid] = scores.get(aid, 0.0) + weight / (p.rrf_k + rank + 1)
                 sources.setdefault(aid, set()).add(source)
 
-        add([aid for aid, _ in self.index.dense_search(qvec, p.candidates)], p.dense_weight, "dense")
+        dense = dict(self.index.dense_search(qvec, p.candidates))
+        views = self.index.view_search(vecs[p.view_query], 4 * p.candidates)[: p.candidates]
+        view_cos = max((c for _, c in (views if p.view_query == -1 else self.index.view_search(vecs[-1], 1))),
+                       default=0.0)
+        for aid, cos in views:  # an article is as close as its text or (a margin below) its views
+            dense[aid] = max(dense.get(aid, -1.0), cos - p.view_margin)
+        add(sorted(dense, key=dense.get, reverse=True)[: p.candidates], p.dense_weight, "dense")
+        if p.view_weight:
+            add([aid for aid, _ in views], p.view_weight, "view")
         bm = self.index.bm25_scores(tokenize(expanded if p.expand_bm25 else text))
         top = np.argsort(-bm)[: p.candidates]
         add([int(self.index.bm25_ids[r]) for r in top if bm[r] > 0], p.bm25_weight, "bm25")
         if not scores:
-            return [], decision_cos
+            return [], decision_cos, view_cos
         ranked = sorted(scores, key=scores.get, reverse=True)[: p.candidates]
         allowed = {"全国", self.home_region, *info.regions}
         liability = p.liability_boost if asks_consequence(text) else 0.0
@@ -133,7 +158,8 @@ class Retriever:
         hits = [Hit(a, score(a), tuple(sorted(sources[a.id])))
                 for a in self.store.articles_by_ids(ranked) if a.region in allowed]
         hits.sort(key=lambda h: h.score, reverse=True)
-        return order_by_region(hits, info.regions, self.home_region, p.region_window), decision_cos
+        return (order_by_region(hits, info.regions, self.home_region, p.region_window), decision_cos,
+                view_cos)
 
 
 def order_by_region(hits: list[Hit], named: tuple[str, ...], home_region: str,

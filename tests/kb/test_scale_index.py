@@ -18,6 +18,7 @@ from kb.errors import IndexMissingError
 from kb.index import SearchIndex, build_index, current_generation
 from kb.service import KnowledgeBase
 from kb.settings import Settings
+from kb.views import default_views
 from tests.helpers.paths import CORE
 
 pytestmark = pytest.mark.skipif(not CORE.is_dir(), reason="../shared/corpus/core not found")
@@ -124,9 +125,10 @@ def test_build_reports_phases_and_progress(home, store):
 
     load_files(store, [LAW])
     phases, done = [], []
+    views = [v for v in default_views() if v.law == "中华人民共和国人民防空法"]
     build_index(store, HashEmbedder(), home / "index", progress=done.append,
                 phase=lambda name, total: phases.append((name, total)))
-    assert phases == [("embed", 53), ("bm25", 53)]
-    assert sum(done) == 2 * 53
+    assert phases == [("embed", 53), ("bm25", 53), ("views", len(views))]
+    assert sum(done) == 2 * 53 + len(views)
     index = SearchIndex.load(home / "index")
     assert index.meta["articles"] == 53 and index.bm25_scores(["人民防空"]).max() > 0

@@ -1,0 +1,90 @@
+"""Question views: parsing, matching to the current article text, indexing, retrieval."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ingest.loader import load_files
+from kb.embed import HashEmbedder
+from kb.index import SearchIndex, build_index
+from kb.store import Store, sha256
+from kb.views import QuestionView, default_views, parse_views, resolve_views
+from tests.helpers.paths import CORE
+
+LAW = CORE / "人民防空法(2009-08-27).md"
+TITLE = "中华人民共和国人民防空法"
+
+
+def view(store: Store, number: int, question: str) -> QuestionView:
+    law = store.law_by_title(TITLE)
+    art = store.article(law.id, number)
+    return QuestionView(TITLE, number, question, sha256(art.text)[:12])
+
+
+@pytest.fixture()
+def store(tmp_path):
+    with Store(tmp_path / "lawbot.db") as s:
+        load_files(s, [LAW])
+        yield s
+
+
+def test_parse_reports_the_bad_line() -> None:
+    good = json.dumps({"law": TITLE, "article": 22, "question": "防空洞谁来修", "text_sha": "0" * 12},
+                      ensure_ascii=False)
+    assert parse_views([good, ""])[0].article == 22
+    for bad in ('{"law": "x"}', "not json", good.replace("0" * 12, "abc"),
+                good.replace("防空洞谁来修", "")):
+        with pytest.raises(ValueError, match=r"views.jsonl:2:"):
+            parse_views([good, bad])
+
+
+def test_views_apply_only_to_the_text_they_were_written_for(store) -> None:
+    fresh = view(store, 27, "防空洞里能放煤气罐吗")
+    changed = QuestionView(TITLE, 26, "防空洞能租出去吗", "f" * 12)  # written for another text
+    missing = QuestionView(TITLE, 999, "第九百九十九条", "0" * 12)
+    other_law = QuestionView("某某条例", 1, "问题", "0" * 12)
+    resolved = resolve_views(store, [fresh, changed, missing, other_law])
+    assert resolved.questions == ("防空洞里能放煤气罐吗",)
+    assert resolved.article_ids == (store.article(store.law_by_title(TITLE).id, 27).id,)
+    assert (resolved.stale, resolved.unknown) == (1, 2)
+
+
+def test_a_view_leads_retrieval_to_its_article(store, tmp_path) -> None:
+    """A question worded like a view finds the view's article, though it shares few words with the
+    article's text; a stale view points nowhere."""
+    from kb.query import LawCatalog
+    from kb.retrieve import Retriever
+
+    question = "小区楼下的地洞里能不能囤点煤气罐"
+    views = [view(store, 27, question), QuestionView(TITLE, 5, question, "f" * 12)]
+    phases = []
+    build_index(store, HashEmbedder(), tmp_path / "index", views=views,
+                phase=lambda name, total: phases.append((name, total)))
+    index = SearchIndex.load(tmp_path / "index")
+    assert ("views", 1) in phases
+    assert (index.meta["views"], index.meta["views_stale"]) == (1, 1)
+    art27 = store.article(store.law_by_title(TITLE).id, 27)
+    assert index.view_search(HashEmbedder().embed_queries([question])[0], 5)[0][0] == art27.id
+
+    def rank_of_27(index: SearchIndex, views: bool) -> int:
+        hits = Retriever(store, index, HashEmbedder(), LawCatalog.from_laws(store.laws())).search(question, 20).hits
+        assert all(("view" in h.sources) == (views and h.article.id == art27.id) for h in hits)
+        return next(i for i, h in enumerate(hits) if h.article.number == 27)
+
+    with_views = rank_of_27(index, True)
+    build_index(store, HashEmbedder(), tmp_path / "index", views=[])
+    without = rank_of_27(SearchIndex.load(tmp_path / "index"), False)
+    assert with_views < 5 and without > 10, (with_views, without)  # 4 and 19 when written
+
+
+def test_packaged_views_fit_the_core_corpus(tmp_path) -> None:
+    """Every packaged view names an article of the core corpus whose text it was written for."""
+    views = default_views()
+    assert len(views) >= 500
+    with Store(tmp_path / "core.db") as s:
+        load_files(s, sorted(CORE.glob("*.md")))
+        resolved = resolve_views(s, views)
+    assert (resolved.stale, resolved.unknown) == (0, 0)
+    assert len(set(resolved.article_ids)) >= 300
+    assert len({v.question for v in views}) == len(views)
