@@ -43,7 +43,7 @@ class RetrievalParams:
     expand_dense: bool = False
     # Question views (kb.views): an article's dense score is the larger of its text's cosine and
     # its best view's cosine minus view_margin; the views' own ranking is a third RRF channel.
-    view_margin: float = 0.05
+    view_margin: float = 0.04
     view_weight: float = 0.3
     view_query: int = -1  # which query vector matches views: 0 the question, -1 the expanded one
     decision: DecisionModel = DEFAULT_DECISION  # for an index without question views
@@ -146,7 +146,10 @@ class Retriever:
         if not scores:
             return [], decision_cos, view_cos
         ranked = sorted(scores, key=scores.get, reverse=True)[: p.candidates]
-        allowed = {"全国", self.home_region, *info.regions}
+        # Another region named (北京的防空地下室…) and not the home one: the home region's
+        # regulations do not apply there, so only national law and the named region's compete.
+        named = set(info.regions)
+        allowed = {"全国", *named} if named and self.home_region not in named else {"全国", self.home_region, *named}
         liability = p.liability_boost if asks_consequence(text) else 0.0
 
         def score(a: Article) -> float:

@@ -6,7 +6,7 @@ import pytest
 
 from kb import intents
 from kb.citations import invalid_citations
-from kb.decide import DEFAULT_DECISION, DecisionModel, has_domain_marker
+from kb.decide import DEFAULT_DECISION, VIEWS_DECISION, DecisionModel, has_domain_marker
 from kb.embed import HashEmbedder
 from kb.faq import FaqBook, FaqError
 from kb.model import Article, Hit, Paragraph, ParsedArticle, ParsedLaw
@@ -63,6 +63,44 @@ def test_decision_threshold_and_domain_marker():
     assert not has_domain_marker("离婚后孩子归谁")
     p = DEFAULT_DECISION.probability
     assert 0.0 < p(0.80, False) < p(0.90, False) < p(0.95, True) < 1.0
+
+
+def test_decision_with_question_views():
+    """Close to how citizens ask for some article (a view) counts as much as close to its text."""
+    p, ok = VIEWS_DECISION.probability, VIEWS_DECISION.answerable
+    assert ok(p(0.90, True, 0.95))  # a typical in-scope question
+    assert not ok(p(0.87, False, 0.89))  # a divorce question: far from any article and any view
+    assert p(0.90, True, 0.96) > p(0.90, True, 0.92)
+    assert DecisionModel(1.0, 0.0, 0.0, 0.5).probability(0.5, False, 0.9) == \
+        DecisionModel(1.0, 0.0, 0.0, 0.5).probability(0.5, False)  # w_view defaults to 0
+
+
+@pytest.mark.parametrize("question, texts, kind", [
+    ("防空警报的声音有多少分贝", ["第三十二条 ……防空警报设施……"], "number"),
+    ("军校录取分数线一般要多少分", ["……"], "number"),
+    ("我国现在一共有多少现役军人", ["……"], "number"),
+    ("较场口隧道惨案死了多少人", ["……"], "number"),
+    ("人防车位一个月租金多少钱", ["……出租……"], "number"),
+    ("退役军人优待证在哪里申领，要带什么材料", ["……"], "papers"),
+    ("入伍通知书弄丢了怎么补办", ["……"], "papers"),
+    ("重庆还有哪些老防空洞改成了火锅店，具体在哪", ["……"], "place"),
+    ("防毒面具去哪里能买到", ["……"], "place"),
+])
+def test_unstated_specifics_are_recognised(question, texts, kind):
+    assert intents.unstated_specifics(question, texts) == kind
+
+
+@pytest.mark.parametrize("question, texts", [
+    ("义务兵要当几年兵", ["第二十六条 义务兵服现役的期限为二年。"]),  # the article states it
+    ("退伍回来要在多少天内去武装部登记", ["……应当自退出现役之日起三十日内……"]),  # 天 ~ 日
+    ("把人防工程挪作他用会被罚多少钱", ["……并处一万元以上五万元以下的罚款"]),  # 钱 ~ 元
+    ("参加预备役训练那几天单位能扣我工资吗", ["……"]),  # 那几天 asks nothing
+    ("每年征兵招多少人是谁定的", ["……"]),  # asks who decides
+    ("国防教育日是几月几号", ["……"]),  # dates are not amounts
+    ("防空洞能租来开店吗", ["……"]),
+])
+def test_answerable_questions_are_not_taken_for_unstated_specifics(question, texts):
+    assert intents.unstated_specifics(question, texts) is None
 
 
 def hit(aid: int, region: str, score: float) -> Hit:
