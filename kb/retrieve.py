@@ -44,7 +44,7 @@ class RetrievalParams:
     # Question views (kb.views): an article's dense score is the larger of its text's cosine and
     # its best view's cosine minus view_margin; the views' own ranking is a third RRF channel.
     view_margin: float = 0.04
-    view_weight: float = 0.3
+    view_weight: float = 0.5
     view_query: int = -1  # which query vector matches views: 0 the question, -1 the expanded one
     decision: DecisionModel = DEFAULT_DECISION  # for an index without question views
     views_decision: DecisionModel = VIEWS_DECISION  # for an index with them
