@@ -1,7 +1,8 @@
 """Grid search of retrieval fusion knobs on the development set (issue: answers citizens can trust).
 
 Usage: python bench/tune_retrieval.py --home H [--dev tests/data/dev.jsonl] [name=value ...]
-Prints hit@1/3/10 and MRR@10 for each variant so choices in RetrievalParams are traceable.
+Prints hit@1/3/10 and MRR@10 for each variant so choices in RetrievalParams are traceable; the
+variants start from the defaults for the home's index (with or without question views).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from kb.evaluate import Prediction, evaluate, read_labelled  # noqa: E402
-from kb.retrieve import RetrievalParams  # noqa: E402
+from kb.retrieve import default_params  # noqa: E402
 from kb.service import KnowledgeBase  # noqa: E402
 from kb.settings import Settings  # noqa: E402
 
@@ -41,7 +42,7 @@ def main() -> None:
     names = [g.split("=")[0] for g in args.grid]
     values = [[parse_value(v) for v in g.split("=")[1].split(",")] for g in args.grid]
     for combo in itertools.product(*values) if values else [()]:
-        params = replace(RetrievalParams(), **dict(zip(names, combo)))
+        params = replace(default_params(base.index), **dict(zip(names, combo)))
         base.params = params
 
         def predict(q: str) -> Prediction:

@@ -78,6 +78,13 @@ class SearchIndex:
     def has_views(self) -> bool:
         return self.views is not None and self.views.ntotal > 0
 
+    @property
+    def view_coverage(self) -> float:
+        """Share of the indexed articles that have at least one question view."""
+        if not self.has_views or not self.dense.ntotal:
+            return 0.0
+        return len(np.unique(self.view_ids[self.view_ids >= 0])) / self.dense.ntotal
+
     def view_search(self, qvec: np.ndarray, k: int) -> list[tuple[int, float]]:
         """Articles whose question views are closest to the query: (article id, best cosine),
         best first, one entry per article."""

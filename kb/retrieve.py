@@ -30,7 +30,10 @@ def asks_consequence(text: str) -> bool:
 
 @dataclass(frozen=True)
 class RetrievalParams:
-    """Tunable knobs of fusion (chosen on the development set, see bench/tune_retrieval.py)."""
+    """Tunable knobs of fusion (chosen on the development sets, see bench/tune_retrieval.py).
+
+    The defaults are for an index without question views; :data:`WITH_VIEWS` is the set for an
+    index with them, where the views carry much of what BM25 did."""
 
     candidates: int = 100
     bm25_weight: float = 1.0
@@ -43,12 +46,24 @@ class RetrievalParams:
     expand_dense: bool = False
     # Question views (kb.views): an article's dense score is the larger of its text's cosine and
     # its best view's cosine minus view_margin; the views' own ranking is a third RRF channel.
+    use_views: bool = False
     view_margin: float = 0.04
-    view_weight: float = 0.5
+    view_weight: float = 1.0
     view_query: int = -1  # which query vector matches views: 0 the question, -1 the expanded one
-    decision: DecisionModel = DEFAULT_DECISION  # for an index without question views
-    views_decision: DecisionModel = VIEWS_DECISION  # for an index with them
+    bm25_unique_terms: bool = False  # True: a query term counts once (measured: no better)
+    decision: DecisionModel = DEFAULT_DECISION
     specifics_window: int = 3  # top articles checked for a number the question asks for
+
+
+WITH_VIEWS = RetrievalParams(use_views=True, bm25_weight=0.5, liability_boost=0.008, decision=VIEWS_DECISION)
+# Views are used when they cover this share of the indexed articles (the core corpus: 84%). A
+# national corpus that happens to contain the core laws (STARD's does) keeps the plain settings:
+# a view channel holding only defence articles would push them into every civil-law answer.
+MIN_VIEW_COVERAGE = 0.3
+
+
+def default_params(index: SearchIndex) -> RetrievalParams:
+    return WITH_VIEWS if index.view_coverage >= MIN_VIEW_COVERAGE else RetrievalParams()
 
 
 @dataclass(frozen=True)
@@ -72,7 +87,14 @@ class Retriever:
                  home_region: str = "重庆市", params: RetrievalParams | None = None):
         self.store, self.index, self.embedder, self.catalog = store, index, embedder, catalog
         self.home_region = home_region
-        self.params = params or RetrievalParams()
+        self.params = params or default_params(index)
+        self._region_of: dict[int, str] | None = None
+
+    def _regions(self) -> dict[int, str]:
+        """Region of every current article (read once per loaded index)."""
+        if self._region_of is None:
+            self._region_of = self.store.article_regions()
+        return self._region_of
 
     def resolve_references(self, info: QueryInfo) -> list[Article]:
         found: list[Article] = []
@@ -100,7 +122,7 @@ class Retriever:
             return SearchResult(question, tuple(hits), info, 1.0, True, "reference", tuple(refs))
         if not hits:
             return SearchResult(question, (), info, 0.0, False, "empty")
-        model = self.params.views_decision if self.index.has_views else self.params.decision
+        model = self.params.decision
         confidence = model.probability(best_cos, has_domain_marker(question), view_cos)
         answerable = model.answerable(confidence)
         reason = "retrieved" if answerable else "low_confidence"
@@ -131,25 +153,34 @@ class Retriever:
                 scores[aid] = scores.get(aid, 0.0) + weight / (p.rrf_k + rank + 1)
                 sources.setdefault(aid, set()).add(source)
 
-        dense = dict(self.index.dense_search(qvec, p.candidates))
-        views = self.index.view_search(vecs[p.view_query], 4 * p.candidates)[: p.candidates]
+        # Another region named (北京的防空地下室…) and not the home one: the home region's
+        # regulations do not apply there, so only national law and the named region's compete.
+        # Each channel ranks only the articles allowed, so other regions' near-copies of an
+        # article do not push it down the ranks.
+        named = set(info.regions)
+        allowed = {"全国", *named} if named and self.home_region not in named else {"全国", self.home_region, *named}
+        region_of = self._regions()
+
+        def ok(aid: int) -> bool:
+            return region_of.get(aid, "全国") in allowed
+
+        dense = {aid: c for aid, c in self.index.dense_search(qvec, 2 * p.candidates) if ok(aid)}
+        views = self.index.view_search(vecs[p.view_query], 4 * p.candidates) if p.use_views else []
         view_cos = max((c for _, c in (views if p.view_query == -1 else self.index.view_search(vecs[-1], 1))),
-                       default=0.0)
+                       default=0.0) if p.use_views else 0.0
+        views = [(aid, c) for aid, c in views if ok(aid)][: p.candidates]
         for aid, cos in views:  # an article is as close as its text or (a margin below) its views
             dense[aid] = max(dense.get(aid, -1.0), cos - p.view_margin)
         add(sorted(dense, key=dense.get, reverse=True)[: p.candidates], p.dense_weight, "dense")
-        if p.view_weight:
+        if views and p.view_weight:
             add([aid for aid, _ in views], p.view_weight, "view")
-        bm = self.index.bm25_scores(tokenize(expanded if p.expand_bm25 else text))
-        top = np.argsort(-bm)[: p.candidates]
-        add([int(self.index.bm25_ids[r]) for r in top if bm[r] > 0], p.bm25_weight, "bm25")
+        tokens = tokenize(expanded if p.expand_bm25 else text)
+        bm = self.index.bm25_scores(list(dict.fromkeys(tokens)) if p.bm25_unique_terms else tokens)
+        ranked_bm = (int(self.index.bm25_ids[r]) for r in np.argsort(-bm) if bm[r] > 0)
+        add([aid for aid in ranked_bm if ok(aid)][: p.candidates], p.bm25_weight, "bm25")
         if not scores:
             return [], decision_cos, view_cos
         ranked = sorted(scores, key=scores.get, reverse=True)[: p.candidates]
-        # Another region named (北京的防空地下室…) and not the home one: the home region's
-        # regulations do not apply there, so only national law and the named region's compete.
-        named = set(info.regions)
-        allowed = {"全国", *named} if named and self.home_region not in named else {"全国", self.home_region, *named}
         liability = p.liability_boost if asks_consequence(text) else 0.0
 
         def score(a: Article) -> float:

@@ -305,6 +305,12 @@ class Store:
         for row in cur:
             yield _article(row)
 
+    def article_regions(self) -> dict[int, str]:
+        """Region of the law of every current article, by article id."""
+        return dict(self.db.execute(
+            "SELECT a.id, l.region FROM articles a JOIN versions v ON v.id = a.version_id"
+            " JOIN laws l ON l.id = a.law_id WHERE v.is_current=1").fetchall())
+
     def count_current_articles(self) -> int:
         return self._one("SELECT COUNT(*) FROM articles a JOIN versions v ON v.id=a.version_id"
                          " WHERE v.is_current=1")[0]

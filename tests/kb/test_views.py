@@ -54,7 +54,7 @@ def test_a_view_leads_retrieval_to_its_article(store, tmp_path) -> None:
     """A question worded like a view finds the view's article, though it shares few words with the
     article's text; a stale view points nowhere."""
     from kb.query import LawCatalog
-    from kb.retrieve import Retriever
+    from kb.retrieve import WITH_VIEWS, Retriever, default_params
 
     question = "小区楼下的地洞里能不能囤点煤气罐"
     views = [view(store, 27, question), QuestionView(TITLE, 5, question, "f" * 12)]
@@ -68,11 +68,14 @@ def test_a_view_leads_retrieval_to_its_article(store, tmp_path) -> None:
     assert index.view_search(HashEmbedder().embed_queries([question])[0], 5)[0][0] == art27.id
 
     def rank_of_27(index: SearchIndex, views: bool) -> int:
-        hits = Retriever(store, index, HashEmbedder(), LawCatalog.from_laws(store.laws())).search(question, 20).hits
+        retriever = Retriever(store, index, HashEmbedder(), LawCatalog.from_laws(store.laws()), params=WITH_VIEWS)
+        hits = retriever.search(question, 20).hits
         assert all(("view" in h.sources) == (views and h.article.id == art27.id) for h in hits)
         return next(i for i, h in enumerate(hits) if h.article.number == 27)
 
     with_views = rank_of_27(index, True)
+    # one view over 53 articles is too thin to switch to the views' settings on its own
+    assert index.view_coverage == pytest.approx(1 / 53) and default_params(index) != WITH_VIEWS
     build_index(store, HashEmbedder(), tmp_path / "index", views=[])
     without = rank_of_27(SearchIndex.load(tmp_path / "index"), False)
     assert with_views < 5 and without > 10, (with_views, without)  # 4 and 19 when written
