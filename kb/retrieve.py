@@ -49,7 +49,6 @@ class RetrievalParams:
     use_views: bool = False
     view_margin: float = 0.04
     view_weight: float = 1.0
-    view_query: int = -1  # which query vector matches views: 0 the question, -1 the expanded one
     bm25_unique_terms: bool = False  # True: a query term counts once (measured: no better)
     decision: DecisionModel = DEFAULT_DECISION
     specifics_window: int = 3  # top articles checked for a number the question asks for
@@ -88,13 +87,17 @@ class Retriever:
         self.store, self.index, self.embedder, self.catalog = store, index, embedder, catalog
         self.home_region = home_region
         self.params = params or default_params(index)
-        self._region_of: dict[int, str] | None = None
+        self._law_of: dict[int, tuple[int, str]] | None = None
+        self._viewed_laws: set[int] = set()
 
-    def _regions(self) -> dict[int, str]:
-        """Region of every current article (read once per loaded index)."""
-        if self._region_of is None:
-            self._region_of = self.store.article_regions()
-        return self._region_of
+    def _laws(self) -> dict[int, tuple[int, str]]:
+        """(law id, region) of every current article, and the laws that have question views
+        (read once per loaded index)."""
+        if self._law_of is None:
+            self._law_of = self.store.article_laws()
+            ids = self.index.view_ids if self.index.has_views else ()
+            self._viewed_laws = {self._law_of[int(a)][0] for a in ids if int(a) in self._law_of}
+        return self._law_of
 
     def resolve_references(self, info: QueryInfo) -> list[Article]:
         found: list[Article] = []
@@ -159,16 +162,24 @@ class Retriever:
         # article do not push it down the ranks.
         named = set(info.regions)
         allowed = {"全国", *named} if named and self.home_region not in named else {"全国", self.home_region, *named}
-        region_of = self._regions()
+        law_of = self._laws()
 
         def ok(aid: int) -> bool:
-            return region_of.get(aid, "全国") in allowed
+            return law_of.get(aid, (0, "全国"))[1] in allowed
 
         dense = {aid: c for aid, c in self.index.dense_search(qvec, 2 * p.candidates) if ok(aid)}
-        views = self.index.view_search(vecs[p.view_query], 4 * p.candidates) if p.use_views else []
-        view_cos = max((c for _, c in (views if p.view_query == -1 else self.index.view_search(vecs[-1], 1))),
-                       default=0.0) if p.use_views else 0.0
-        views = [(aid, c) for aid, c in views if ok(aid)][: p.candidates]
+        views: list[tuple[int, float]] = []
+        view_cos = 0.0
+        if p.use_views:
+            views = [(aid, c) for aid, c in self.index.view_search(vecs[-1], 4 * p.candidates) if ok(aid)]
+            # A law with no views at all (one staff loaded after the views were written) takes part
+            # in the view channel through its text, as if the text were its view: otherwise its
+            # articles would compete in two channels against three.
+            views += [(aid, c + p.view_margin) for aid, c in dense.items()
+                      if law_of.get(aid, (0,))[0] not in self._viewed_laws]
+            views.sort(key=lambda x: x[1], reverse=True)
+            views = views[: p.candidates]
+            view_cos = views[0][1] if views else 0.0
         for aid, cos in views:  # an article is as close as its text or (a margin below) its views
             dense[aid] = max(dense.get(aid, -1.0), cos - p.view_margin)
         add(sorted(dense, key=dense.get, reverse=True)[: p.candidates], p.dense_weight, "dense")

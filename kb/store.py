@@ -305,11 +305,11 @@ class Store:
         for row in cur:
             yield _article(row)
 
-    def article_regions(self) -> dict[int, str]:
-        """Region of the law of every current article, by article id."""
-        return dict(self.db.execute(
-            "SELECT a.id, l.region FROM articles a JOIN versions v ON v.id = a.version_id"
-            " JOIN laws l ON l.id = a.law_id WHERE v.is_current=1").fetchall())
+    def article_laws(self) -> dict[int, tuple[int, str]]:
+        """(law id, law region) of every current article, by article id."""
+        return {aid: (law_id, region) for aid, law_id, region in self.db.execute(
+            "SELECT a.id, a.law_id, l.region FROM articles a JOIN versions v ON v.id = a.version_id"
+            " JOIN laws l ON l.id = a.law_id WHERE v.is_current=1")}
 
     def count_current_articles(self) -> int:
         return self._one("SELECT COUNT(*) FROM articles a JOIN versions v ON v.id=a.version_id"

@@ -30,10 +30,13 @@ def test_packaged_sentence_transformers_model_end_to_end(tmp_path):
     assert hashed.exit_code == 0, hashed.output
     assert index_meta(home / "index")["model_id"] == "hash/256"
     from kb.store import Store
+    from kb.views import default_views
 
     with Store(home / "lawbot.db") as s:
         per_model = dict(s.db.execute("SELECT model_id, COUNT(*) FROM embeddings GROUP BY model_id").fetchall())
-    assert per_model == {meta["model_id"]: 53, "hash/256": 53}
+    views = len({v.question for v in default_views() if v.law == "中华人民共和国人民防空法"})
+    assert per_model == {meta["model_id"]: 53, "hash/256": 53,  # passages, and question views:
+                         meta["model_id"] + "#query": views, "hash/256#query": views}
     # searching with a model the index was not built with is refused with a clear message
     mismatch = run("search", "防空洞")
     assert mismatch.exit_code == 1 and "lawbot reindex" in mismatch.output
