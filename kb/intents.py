@@ -65,15 +65,18 @@ def classify(text: str) -> str | None:
 # against the retrieved text: a question asking "how many <unit>" is answerable only if a top
 # article states a number in that unit.
 _NUM = r"[0-9０-９一二三四五六七八九十百千万两半]"
-# "几天/多少人" as a question ("那几天" is not one); 几月/几号 (dates) are left alone.
-_ASKS_AMOUNT = re.compile(r"(?<![那这前后头])(多少|几)(个|名|位)?(分贝|分钟|分|秒|度|人|周岁|岁|年|个月|天|日|小时|次|米|公里|元|块|钱)")
+# "几天/多少人" as a question ("那几天", "劝了几次" are not); 几月/几号 (dates) are left alone.
+_ASKS_AMOUNT = re.compile(r"(?<![那这前后头了])(多少|几)(个|名|位)?(分贝|分钟|分|秒|度|人|周岁|岁|年|个月|天|日|小时|次|米|公里|元|块|钱)")
 _ASKS_TOTAL = re.compile(r"(一共|总共|总计|共计)有?多少|分数线|录取线|伤亡|遇难|死了多少")
 _ASKS_PLACE = re.compile(r"具体(在哪|位置|地点|地址)|都在哪|(在|去|到)哪(里|儿)?(能|可以)?买|地址是")
 _ASKS_PAPERS = re.compile(r"(准备|带|提交|提供|需要|要)(哪些|什么|啥)(材料|证件|资料|手续)|办理流程|"
                           r"(怎么|如何)(补办|申领|转移接续)|(在|去|到)哪(里|儿)?(能|可以)?(申领|领取|办理)")
+_ASKS_RATE = re.compile(r"每(平方米|平米|亩|人|户|辆|吨|年|月|天|次)")  # 每平方米收多少钱: a tariff
+_ASKS_YEAR = re.compile(r"哪一年|哪年|何年|什么年份|哪个年份")
+_YEAR = re.compile(r"[0-9０-９]{4}年|[一二〇零○九八七六五四三]{4}年")
 _ASKS_WHO = re.compile(r"谁")  # 招多少人是谁定的 asks who decides, which a statute does state
 # How a statute writes an amount in the unit asked about.
-_UNIT_FORMS = {"天": "(天|日)", "日": "(天|日)", "块": "元", "钱": "元", "周岁": "(周岁|岁)", "岁": "(周岁|岁)",
+_UNIT_FORMS = {"天": "个?(法定)?(工作)?(天|日)", "日": "个?(法定)?(工作)?(天|日)", "块": "元", "钱": "元", "周岁": "(周岁|岁)", "岁": "(周岁|岁)",
                "个月": "(个月|月)"}
 
 
@@ -86,10 +89,13 @@ def unstated_specifics(question: str, texts: list[str]) -> str | None:
         return "place"
     if _ASKS_TOTAL.search(question):
         return "number"
+    if _ASKS_YEAR.search(question) and not any(_YEAR.search(t) for t in texts):
+        return "number"
+    rate = _ASKS_RATE.search(question)
     m = _ASKS_AMOUNT.search(question)
     if m and not _ASKS_WHO.search(question):
         unit = _UNIT_FORMS.get(m.group(3), re.escape(m.group(3)))
         stated = re.compile(_NUM + r"+(以上|以下|以内|周)?" + unit)
-        if not any(stated.search(t) for t in texts):
+        if not any(stated.search(t) and (rate is None or rate.group(0) in t) for t in texts):
             return "number"
     return None

@@ -4,7 +4,7 @@ The dev set tunes retrieval (BM25 + dense fusion, thresholds, query expansion), 
 poisons every number computed from it. This script checks what a machine can check:
 
 * every line is a JSON object with exactly ``id``, ``question``, ``gold``, ``style``;
-* ids are ``dev-NNN`` (``h2-NNN``, ``h3-NNN`` in the blind sets) and unique; styles come from the known set;
+* ids are ``dev-NNN`` (``h2-``, ``h3-``, ``h4-NNN`` in the blind sets) and unique; styles come from the known set;
 * every gold ``law`` is a full title found as the ``# `` heading of a file in
   ``../shared/corpus/core`` (relative to the repository), and every gold ``article`` exists in the
   *current* version of that law (the version with the latest date, e.g. 国防教育法 2024, not 2018);
@@ -42,7 +42,7 @@ WARN_LCS_COLLOQUIAL = 6  # colloquial questions should not copy 6+ characters ei
 _ARTICLE = re.compile(r"^第([零〇一二两三四五六七八九十百千\d]+)条(之[一二三四五六七八九十]+)?[\s\u3000]*")
 _DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 _FILE_DATE = re.compile(r"\((\d{4})-(\d{2})-(\d{2})\)")
-_ID = re.compile(r"^(dev|h2|h3)-\d{3,}$")
+_ID = re.compile(r"^(dev|h2|h3|h4)-\d{3,}$")
 
 
 @dataclass

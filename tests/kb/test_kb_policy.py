@@ -85,6 +85,8 @@ def test_decision_with_question_views():
     ("入伍通知书弄丢了怎么补办", ["……"], "papers"),
     ("重庆还有哪些老防空洞改成了火锅店，具体在哪", ["……"], "place"),
     ("防毒面具去哪里能买到", ["……"], "place"),
+    ("易地人防工程建设费每平方米收多少钱", ["……处一万元以上五万元以下的罚款"], "number"),  # a fine is no tariff
+    ("人防办是哪一年改名的", ["第七条 国务院、中央军事委员会领导全国的人民防空工作。"], "number"),
 ])
 def test_unstated_specifics_are_recognised(question, texts, kind):
     assert intents.unstated_specifics(question, texts) == kind
@@ -97,6 +99,9 @@ def test_unstated_specifics_are_recognised(question, texts, kind):
     ("参加预备役训练那几天单位能扣我工资吗", ["……"]),  # 那几天 asks nothing
     ("每年征兵招多少人是谁定的", ["……"]),  # asks who decides
     ("国防教育日是几月几号", ["……"]),  # dates are not amounts
+    ("业主把杂物堆在人防出入口，劝了几次都不听，能罚吗", ["……"]),  # 劝了几次 asks nothing
+    ("防空地下室设计报上去，人防办几天给回复", ["……在五个法定工作日内提出……意见"]),
+    ("人防法是哪一年通过的", ["……1996年10月29日第八届全国人民代表大会常务委员会……通过"]),
     ("防空洞能租来开店吗", ["……"]),
 ])
 def test_answerable_questions_are_not_taken_for_unstated_specifics(question, texts):
