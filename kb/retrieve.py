@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import islice
 
 import numpy as np
 
@@ -188,7 +189,7 @@ class Retriever:
         tokens = tokenize(expanded if p.expand_bm25 else text)
         bm = self.index.bm25_scores(list(dict.fromkeys(tokens)) if p.bm25_unique_terms else tokens)
         ranked_bm = (int(self.index.bm25_ids[r]) for r in np.argsort(-bm) if bm[r] > 0)
-        add([aid for aid in ranked_bm if ok(aid)][: p.candidates], p.bm25_weight, "bm25")
+        add(list(islice((aid for aid in ranked_bm if ok(aid)), p.candidates)), p.bm25_weight, "bm25")
         if not scores:
             return [], decision_cos, view_cos
         ranked = sorted(scores, key=scores.get, reverse=True)[: p.candidates]
