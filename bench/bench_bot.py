@@ -85,6 +85,7 @@ async def bench(home: Path, users: int, messages: int, unthrottled: bool) -> dic
     from bot.telegram.services import Services
     from kb.settings import Settings
     from tests.helpers import FakeBotApi
+    from tests.helpers.fake_bot_api import polling
 
     from bot.telegram.services import AnswerOps
 
@@ -107,22 +108,15 @@ async def bench(home: Path, users: int, messages: int, unthrottled: bool) -> dic
                    if unthrottled else None)
         app = build_application(settings, services, "TEST", rate_limiter=limiter)
         try:
-            async with app:
-                await app.post_init(app)
-                await app.start()
-                await app.updater.start_polling(timeout=5)
-                try:
-                    await api.user(1).send_text(pool[0], timeout=120)  # warm: model and index loaded
-                    core_times.clear()
-                    timings: list[tuple[str, float]] = []
-                    errors: list[str] = []
-                    started = time.perf_counter()
-                    await asyncio.gather(*(one_user(api, 1000 + u, messages, pool, timings, errors)
-                                           for u in range(users)))
-                    elapsed = time.perf_counter() - started
-                finally:
-                    await app.updater.stop()
-                    await app.stop()
+            async with polling(app):
+                await api.user(1).send_text(pool[0], timeout=120)  # warm: model and index loaded
+                core_times.clear()
+                timings: list[tuple[str, float]] = []
+                errors: list[str] = []
+                started = time.perf_counter()
+                await asyncio.gather(*(one_user(api, 1000 + u, messages, pool, timings, errors)
+                                       for u in range(users)))
+                elapsed = time.perf_counter() - started
         finally:
             await asyncio.to_thread(services.close)
         rejected = [c for c in api.calls() if not c.ok and c.method != "getUpdates"]

@@ -39,7 +39,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.bench_bot import machine, pct  # noqa: E402
-from tests.helpers.fake_bot_api import FakeBotApi  # noqa: E402
+from tests.helpers.fake_bot_api import FakeBotApi, polling  # noqa: E402
 
 CODE = "BENCH"
 QUESTIONS = 10
@@ -272,18 +272,10 @@ async def run_once(participants: int, concurrency: int, accuracy: float, via_bot
                 return time.perf_counter() - started
 
             try:
-                async with app:
-                    await app.post_init(app)
-                    await app.start()
-                    await app.updater.start_polling(timeout=5)
-                    try:
-                        elapsed = await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(drive(), api._loop))
-                        # certificates still being drawn/sent after the last answer
-                        await asyncio.sleep(0.5)
-                    finally:
-                        await app.updater.stop()
-                        await app.stop()
-                        await app.post_stop(app)
+                async with polling(app):
+                    elapsed = await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(drive(), api._loop))
+                    # certificates still being drawn/sent after the last answer
+                    await asyncio.sleep(0.5)
             finally:
                 await asyncio.to_thread(services.close)
             rejected = [c for c in api.calls() if not c.ok and c.method != "getUpdates"]

@@ -519,24 +519,24 @@ def _answer(text: str, n_options: int, errors: list[str]) -> tuple[int, ...]:
     return tuple(sorted({LETTERS.index(ch) for ch in letters}))
 
 
-def _topic(text: str, errors: list[str]) -> str:
+def _choice(text: str, table: dict[str, str], default: str, field: str, allowed: str,
+            errors: list[str]) -> str:
+    """One cell naming a value of ``table`` (any accepted spelling); blank is ``default``."""
     if not text:
-        return ""
-    value = _TOPIC_IN.get(_norm_header(text))
+        return default
+    value = table.get(_norm_header(text))
     if value is None:
-        errors.append(f"主题“{text}”无法识别（可填：{'、'.join(TOPIC_NAMES.values())}）")
-        return ""
+        errors.append(f"{field}“{text}”无法识别（可填：{allowed}）")
+        return default
     return value
+
+
+def _topic(text: str, errors: list[str]) -> str:
+    return _choice(text, _TOPIC_IN, "", "主题", "、".join(TOPIC_NAMES.values()), errors)
 
 
 def _difficulty(text: str, errors: list[str]) -> str:
-    if not text:
-        return "medium"
-    value = _DIFFICULTY_IN.get(_norm_header(text))
-    if value is None:
-        errors.append(f"难度“{text}”无法识别（可填：容易、中等、困难）")
-        return "medium"
-    return value
+    return _choice(text, _DIFFICULTY_IN, "medium", "难度", "容易、中等、困难", errors)
 
 
 def _audience(text: str, errors: list[str]) -> tuple[str, ...]:

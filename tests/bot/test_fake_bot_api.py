@@ -31,7 +31,7 @@ from telegram.ext import (
 )
 
 from tests.helpers import run
-from tests.helpers.fake_bot_api import EntityParseError, FakeBotApi, parse_html, utf16_len
+from tests.helpers.fake_bot_api import EntityParseError, FakeBotApi, parse_html, polling, utf16_len
 
 USER_ID = 1001
 WELCOME = "你好，<b>欢迎</b>使用人防普法助手！"
@@ -104,19 +104,6 @@ def build_app(api: FakeBotApi) -> Application:
     app.add_handler(PollAnswerHandler(poll_answer))
     app.bot_data.update(downloads={}, polls={})
     return app
-
-
-@contextlib.asynccontextmanager
-async def polling(app: Application) -> AsyncIterator[Application]:
-    """Start the application and its updater the way tests drive it, and stop both."""
-    async with app:
-        await app.start()
-        await app.updater.start_polling(timeout=5)
-        try:
-            yield app
-        finally:
-            await app.updater.stop()
-            await app.stop()
 
 
 @contextlib.asynccontextmanager

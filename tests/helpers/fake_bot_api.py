@@ -24,7 +24,7 @@ import re
 import struct
 import threading
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, TypeVar
@@ -1474,3 +1474,21 @@ def assert_all_ok(api: FakeBotApi) -> None:
     failed = [(c.method, c.status, c.response.get("description")) for c in api.calls()
               if not c.ok and c.status != 429 and c.method != "getUpdates"]
     assert not failed, failed
+
+
+@contextlib.asynccontextmanager
+async def polling(app: Any) -> AsyncIterator[Any]:
+    """Run a python-telegram-bot ``Application`` the way ``run_polling`` does (``post_init``, start,
+    updater polling), and stop it the same way (updater, application, ``post_stop``)."""
+    async with app:
+        if app.post_init:
+            await app.post_init(app)
+        await app.start()
+        await app.updater.start_polling(timeout=5)
+        try:
+            yield app
+        finally:
+            await app.updater.stop()
+            await app.stop()
+            if app.post_stop:
+                await app.post_stop(app)

@@ -15,7 +15,7 @@ from bot.telegram.app import build_application
 from bot.telegram.services import Services
 from kb.settings import Settings
 
-from .fake_bot_api import BotMessage, FakeBotApi, FakeUser
+from .fake_bot_api import BotMessage, FakeBotApi, FakeUser, polling
 
 STAFF = 9001
 _DATA = re.compile(r"^q[at]:(\d+):(\d+):\d+$")
@@ -44,16 +44,8 @@ async def quiz_bot(api: FakeBotApi, home: Path, *, clock=time.time, bank=None, e
     services = Services(settings, embedder=embedder, quiz_bank=bank, clock=clock)
     app = build_application(settings, services, "TEST")
     try:
-        async with app:
-            await app.post_init(app)
-            await app.start()
-            await app.updater.start_polling(timeout=5)
-            try:
-                yield app
-            finally:
-                await app.updater.stop()
-                await app.stop()
-                await app.post_stop(app)
+        async with polling(app):
+            yield app
     finally:
         await asyncio.to_thread(services.close)
 

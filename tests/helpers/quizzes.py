@@ -56,3 +56,15 @@ def store_questions(engine, questions, created_at: float = 1.0) -> None:
         "INSERT INTO questions(id, origin, status, data, created_at) VALUES (?, ?, ?, ?, ?)",
         [(q.id, q.origin, q.status, json.dumps(question_to_dict(q), ensure_ascii=False), created_at)
          for q in questions])
+
+
+def load_core(path):
+    """The real core corpus in a statute store (lookup only: no index, no model)."""
+    from ingest.loader import expand_paths, load_files
+    from kb.store import Store
+
+    from tests.helpers.paths import CORE
+
+    store = Store(path)
+    assert not load_files(store, expand_paths([CORE])).failures
+    return store

@@ -5,7 +5,7 @@ import pytest
 
 from quizzes.engine import QuizEngine
 from quizzes.model import Question
-from tests.helpers.quizzes import Clock, make_question, spec
+from tests.helpers.quizzes import Clock, load_core, make_question, spec
 
 
 @pytest.fixture
@@ -64,3 +64,11 @@ def core_store(tmp_path_factory):
     assert not summary.failures
     yield s
     s.close()
+
+
+@pytest.fixture(scope="module")
+def statutes(tmp_path_factory):
+    """The core corpus in a statute store, shared by a test module."""
+    store = load_core(tmp_path_factory.mktemp("statutes") / "lawbot.db")
+    yield store
+    store.close()

@@ -11,24 +11,7 @@ from quizzes.generate import BLANK, TRUE_FALSE, PhrasePool, article_body, find_s
     questions_for_article
 from quizzes.model import MAX_EXPLANATION, MAX_OPTION, MAX_OPTIONS, MAX_STEM, MIN_OPTIONS
 from quizzes.qstore import QuestionStore
-from tests.helpers.paths import CORE
-
-
-def load_core(path):
-    """The real core corpus in a statute store (lookup only: no index, no model)."""
-    from ingest.loader import expand_paths, load_files
-    from kb.store import Store
-
-    store = Store(path)
-    assert not load_files(store, expand_paths([CORE])).failures
-    return store
-
-
-@pytest.fixture(scope="module")
-def statutes(tmp_path_factory):
-    store = load_core(tmp_path_factory.mktemp("statutes") / "lawbot.db")
-    yield store
-    store.close()
+from tests.helpers.quizzes import load_core
 
 
 @pytest.fixture(scope="module")

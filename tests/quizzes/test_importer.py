@@ -16,7 +16,7 @@ from quizzes.importer import (MAX_ROWS, export_questions, import_file, imported_
                               read_questions)
 from quizzes.model import Basis
 from quizzes.qstore import QuestionStore
-from tests.helpers.paths import CORE
+from tests.helpers.quizzes import load_core
 
 HEADER = ["编号", "题目", "选项A", "选项B", "选项C", "选项D", "答案", "解析", "详解", "依据", "来源", "主题",
           "难度", "对象"]
@@ -30,23 +30,6 @@ ROWS = [
     ["", "听到空袭警报后，下列做法正确的是？", "就近进入人防工程或地下室", "到楼顶观看", "迅速关闭火源、电源",
      "继续户外活动", "A、C", "应迅速关闭火源电源，就近隐蔽。", "", "", "各地防空警报试鸣公告", "alarm", "难", "staff"],
 ]
-
-
-def load_core(path):
-    from ingest.loader import expand_paths, load_files
-    from kb.store import Store
-
-    store = Store(path)
-    summary = load_files(store, expand_paths([CORE]))
-    assert not summary.failures
-    return store
-
-
-@pytest.fixture(scope="module")
-def statutes(tmp_path_factory):
-    store = load_core(tmp_path_factory.mktemp("statutes") / "lawbot.db")
-    yield store
-    store.close()
 
 
 @pytest.fixture
