@@ -50,7 +50,6 @@ class RetrievalParams:
     use_views: bool = False
     view_margin: float = 0.04
     view_weight: float = 1.0
-    bm25_unique_terms: bool = False  # True: a query term counts once (measured: no better)
     decision: DecisionModel = DEFAULT_DECISION
     specifics_window: int = 3  # top articles checked for a number the question asks for
 
@@ -186,8 +185,7 @@ class Retriever:
         add(sorted(dense, key=dense.get, reverse=True)[: p.candidates], p.dense_weight, "dense")
         if views and p.view_weight:
             add([aid for aid, _ in views], p.view_weight, "view")
-        tokens = tokenize(expanded if p.expand_bm25 else text)
-        bm = self.index.bm25_scores(list(dict.fromkeys(tokens)) if p.bm25_unique_terms else tokens)
+        bm = self.index.bm25_scores(tokenize(expanded if p.expand_bm25 else text))
         ranked_bm = (int(self.index.bm25_ids[r]) for r in np.argsort(-bm) if bm[r] > 0)
         add(list(islice((aid for aid in ranked_bm if ok(aid)), p.candidates)), p.bm25_weight, "bm25")
         if not scores:

@@ -83,21 +83,14 @@ class ResolvedViews:
 
 
 def resolve_views(store: "Store", views: Iterable[QuestionView]) -> ResolvedViews:
-    """Match views to the store's current articles, keeping only those whose text still fits."""
-    laws = {law.title: law for law in store.laws()}
+    """Match views to the store's current articles (one pass over them), keeping only those whose
+    text still fits."""
+    current = {(a.law_title, a.number): a for a in store.current_articles() if not a.suffix}
     ids: list[int] = []
     questions: list[str] = []
     stale = unknown = 0
-    cache: dict[tuple[int, int], "Article | None"] = {}
     for v in views:
-        law = laws.get(v.law)
-        if law is None:
-            unknown += 1
-            continue
-        key = (law.id, v.article)
-        if key not in cache:
-            cache[key] = store.article(law.id, v.article)
-        art = cache[key]
+        art = current.get((v.law, v.article))
         if art is None:
             unknown += 1
         elif not v.fits(art):
