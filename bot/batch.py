@@ -23,7 +23,10 @@ def result_json(qid, result: SearchResult | None, answerable: bool) -> dict:
 
 
 def run_batch(assistant, lines: IO[str], k: int, out: IO[str]) -> int:
-    """Answer every line; malformed lines are reported on stderr (with their line number) and skipped."""
+    """Answer every line; malformed lines are reported on stderr (with their line number) and skipped.
+
+    A question the core refuses (over-long, empty) is reported on stderr with its line number and
+    still gets its output line (no results, not answerable), so one bad line never stalls the batch."""
     status = 0
     for lineno, line in enumerate(lines, 1):
         if not line.strip():
@@ -37,7 +40,13 @@ def run_batch(assistant, lines: IO[str], k: int, out: IO[str]) -> int:
             print(f"错误：第 {lineno} 行不是有效的 {{\"id\", \"question\"}} JSON，已跳过。", file=sys.stderr)
             status = 1
             continue
-        result, answerable = assistant.decide(question, k)
+        problem = assistant.problem(question)
+        if problem is not None:
+            print(f"错误：第 {lineno} 行（id {qid}）：{problem}", file=sys.stderr)
+            status = 1
+            result, answerable = None, False
+        else:
+            result, answerable = assistant.decide(question, k)
         out.write(json.dumps(result_json(qid, result, answerable), ensure_ascii=False) + "\n")
         out.flush()
     return status

@@ -178,6 +178,9 @@ def search(settings: Settings, question, batch, k, as_json) -> None:
         sys.exit(run_batch(assistant, batch, k, sys.stdout))
     if not question:
         raise click.UsageError("请给出问题，或用 --batch 指定问题文件。")
+    problem = assistant.problem(question)
+    if problem is not None:
+        raise click.ClickException(problem)
     result, answerable = assistant.decide(question, k)
     if as_json:
         click.echo(json.dumps(result_json(None, result, answerable), ensure_ascii=False))

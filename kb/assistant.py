@@ -13,10 +13,11 @@ from kb.answer import ADVICE_DECLINED, INTRODUCTION, MILITARY_DECLINED, NOT_COVE
 from kb.citations import invalid_citations
 from kb.faq import FaqBook
 from kb.logbook import Logbook
+from kb.normalize import MAX_QUESTION, normalize_question, question_problem
 from kb.retrieve import SearchResult
 from kb.service import KnowledgeBase
 
-MAX_QUESTION = 500
+__all__ = ["Assistant", "MAX_QUESTION"]
 
 
 class Assistant:
@@ -29,8 +30,8 @@ class Assistant:
         return help_line(self.kb.settings.legal_hotline, self.kb.settings.office_contact)
 
     def answer(self, question: str, channel: str = "cli", user_ref: str = "", log: bool = True) -> Answer:
-        text = (question or "").strip()
-        answer, _ = self._answer(text)
+        answer, _ = self._answer(question)
+        text = answer.question
         if log and answer.kind != "invalid":
             arts = [{"law": q.article.law_title, "article": q.article.number, "label": q.article.label}
                     for q in answer.quotes]
@@ -45,18 +46,20 @@ class Assistant:
         This is the batch contract's ``answerable``: small talk, declined requests and curated
         FAQ replies quote no statute, so they count as not answerable.
         """
-        text = (question or "").strip()
-        answer, result = self._answer(text, k)
-        if result is None and text:
-            result = self.kb.search(text, k)
+        answer, result = self._answer(question, k)
+        if result is None and answer.kind != "invalid":
+            result = self.kb.search(answer.question, k)
         return result, answer.kind == "statute"
 
-    def _answer(self, text: str, k: int = 10) -> tuple[Answer, SearchResult | None]:
-        if not text:
-            return Answer("invalid", text, message="请输入您想了解的问题。"), None
-        if len(text) > MAX_QUESTION:
-            return Answer("invalid", text[:50], message=f"您的问题有点长（超过 {MAX_QUESTION} 字），"
-                                                        "请用一两句话说明您最想了解的情况。"), None
+    def problem(self, question: str) -> str | None:
+        """Why a question cannot be answered as sent (empty, over-long), or None."""
+        return question_problem(question)
+
+    def _answer(self, question: str, k: int = 10) -> tuple[Answer, SearchResult | None]:
+        problem = question_problem(question)
+        if problem is not None:
+            return Answer("invalid", normalize_question(question)[:50], message=problem), None
+        text = normalize_question(question)  # once, before understanding and retrieval
         kind = intents.classify(text)
         if kind == "chitchat":
             return Answer("chitchat", text, message=INTRODUCTION), None

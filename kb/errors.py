@@ -18,3 +18,7 @@ class IndexMissingError(KBError):
 
 class ConfigError(KBError):
     """Settings are missing or invalid (bad embedder name, unreadable data directory …)."""
+
+
+class QuestionTooLongError(KBError):
+    """A question over the one length limit of :mod:`kb.normalize` reached retrieval."""

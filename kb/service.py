@@ -10,8 +10,9 @@ import threading
 from typing import Callable
 
 from kb.embed import vector_space
-from kb.errors import IndexMissingError
+from kb.errors import IndexMissingError, QuestionTooLongError
 from kb.index import SearchIndex, build_index, current_generation, index_meta
+from kb.normalize import MAX_QUESTION, TOO_LONG, too_long
 from kb.query import LawCatalog
 from kb.retrieve import Retriever, RetrievalParams, SearchResult
 from kb.settings import Settings
@@ -92,4 +93,6 @@ class KnowledgeBase:
             return self._retriever
 
     def search(self, question: str, k: int = 10) -> SearchResult:
+        if too_long(question):  # the work per query is bounded whoever calls
+            raise QuestionTooLongError(TOO_LONG.format(limit=MAX_QUESTION))
         return self.retriever().search(question, k)

@@ -11,7 +11,7 @@ import unicodedata
 from collections import deque
 from typing import Callable
 
-from kb.assistant import MAX_QUESTION
+from kb.normalize import too_long as _too_long
 
 WINDOW = 60.0
 
@@ -55,7 +55,8 @@ class QuestionLimiter:
 
 
 def too_long(text: str) -> bool:
-    return len(text.strip()) > MAX_QUESTION
+    """The core's one question-length rule (:mod:`kb.normalize`), markup not counted."""
+    return _too_long(text)
 
 
 def has_words(text: str) -> bool:
