@@ -17,7 +17,9 @@ from telegram.error import TelegramError
 from telegram.ext import (AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter,
                           CallbackQueryHandler, CommandHandler, Defaults, MessageHandler, filters)
 
+from app.inbox import Inbox
 from bot.telegram import browse, callbacks as cb, citizens, quiz, quiz_join, quiz_staff, reminders, staff, texts
+from bot.telegram import inbox as update_inbox
 from bot.telegram.errors import on_error
 from bot.telegram.limits import QuestionLimiter
 from bot.telegram.services import Services
@@ -53,6 +55,7 @@ def build_application(settings: Settings, services: Services, token: str, *,
                         limiter=QuestionLimiter(settings.questions_per_minute),
                         quiz=quiz.QuizRunner(app.bot, services), drafts=quiz_join.DraftCache(),
                         reminders=reminders.ReminderLoop(app.bot, services, settings))
+    update_inbox.install(app, Inbox.for_home(settings.home))  # each update handled once
     add_handlers(app)
     app.add_error_handler(on_error)
     return app
@@ -123,6 +126,7 @@ async def post_stop(app: Application) -> None:
     resumed at the next start; a reminder in flight is recorded first). Safe to call twice."""
     await app.bot_data["reminders"].stop()
     await app.bot_data["quiz"].close()
+    app.bot_data["inbox"].close()
 
 
 def _log_failure(task: asyncio.Task) -> None:

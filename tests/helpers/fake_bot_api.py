@@ -816,6 +816,8 @@ class FakeBotApi:
         self._users: dict[int, FakeUser] = {}
         self._chats: dict[int, _Chat] = {}
         self._queue: list[dict[str, Any]] = []
+        self._history: dict[int, dict[str, Any]] = {}  # every update enqueued, by update_id
+        self._again: list[dict[str, Any]] = []  # confirmed updates Telegram sends once more
         self._update_ids = itertools.count(10001)
         self._allowed_updates: frozenset[str] | None = None
         self._poll_generation = 0
@@ -969,6 +971,21 @@ class FakeBotApi:
             raise ValueError("an update needs exactly one update-type key")
         return await self._on_loop(self._enqueue(update))
 
+    async def redeliver(self, update_id: int) -> None:
+        """Deliver an update once more with its original ``update_id``, as Telegram does when the
+        bot restarted before confirming it or a webhook POST timed out (polling only here)."""
+        update = copy.deepcopy(self._history[update_id])
+
+        async def again() -> None:
+            self._again.append(update)
+            await self._notify()
+
+        await self._on_loop(again())
+
+    def update_ids(self) -> list[int]:
+        """The ids of every update enqueued so far, oldest first."""
+        return list(self._history)
+
     async def wait_for(self, condition: Callable[[], T], timeout: float = 10.0) -> T:
         """Wait until ``condition()`` is truthy and return its value. It is re-evaluated
         whenever the fake's state changes (and every 0.1 s for state outside the fake)."""
@@ -1004,10 +1021,13 @@ class FakeBotApi:
     async def _enqueue(self, update: dict[str, Any]) -> int:
         update_id = next(self._update_ids)
         self._queue.append({"update_id": update_id, **update})
+        self._history[update_id] = copy.deepcopy(self._queue[-1])
         await self._notify()
         return update_id
 
     def _deliverable(self) -> bool:
+        if self._again:
+            return True
         allowed = self._allowed_updates
         self._queue = [
             update for update in self._queue
@@ -1227,7 +1247,8 @@ class FakeBotApi:
         if self._poll_generation != generation and not self._closing:
             raise ApiError(409, "Conflict: terminated by other getUpdates request; make sure "
                                 "that only one bot instance is running")
-        return copy.deepcopy(self._queue[:limit])
+        again, self._again = self._again, []
+        return copy.deepcopy(again + self._queue[:limit])
 
     async def _set_webhook(self, params: dict[str, Any]) -> bool:
         url = params.get("url") or ""
