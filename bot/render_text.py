@@ -25,7 +25,8 @@ def render_answer(answer: Answer) -> str:
         basis = "、".join(b.citation() for b in answer.faq.basis)
         return "\n".join((answer.message, f"法律依据：{basis}", FAQ_DISCLAIMER + answer.help_line))
     if answer.kind != "statute":
-        return "\n".join(p for p in (answer.message, answer.help_line) if p)
+        quoted = ["依据" + article_block(q.article, q.highlight) for q in answer.quotes]  # advice: the rule
+        return "\n".join(p for p in (answer.message, *quoted, answer.help_line) if p)
     lines = []
     for i, quote in enumerate(answer.quotes):
         prefix = "依据" if i == 0 else "另见"

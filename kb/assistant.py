@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from kb import intents
-from kb.answer import ADVICE_DECLINED, INTRODUCTION, MILITARY_DECLINED, NOT_COVERED, Answer, compose, help_line
+from kb.answer import (ADVICE_DECLINED, ADVICE_RULE, INTRODUCTION, MILITARY_DECLINED, NOT_COVERED, Answer, Quote,
+                       best_sentence, compose, help_line)
 from kb.citations import invalid_citations
 from kb.faq import FaqBook
 from kb.logbook import Logbook
 from kb.normalize import MAX_QUESTION, normalize_question, question_problem
+from kb.referrals import referral
 from kb.retrieve import SearchResult
 from kb.service import KnowledgeBase
 
@@ -63,16 +65,32 @@ class Assistant:
         kind = intents.classify(text)
         if kind == "chitchat":
             return Answer("chitchat", text, message=INTRODUCTION), None
-        if kind in ("advice", "military"):
-            message = ADVICE_DECLINED if kind == "advice" else MILITARY_DECLINED
-            return Answer(kind, text, message=message, help_line=self._help()), None
+        if kind == "military":
+            return Answer(kind, text, message=MILITARY_DECLINED, help_line=self._help()), None
+        if kind == "advice":
+            return self._advice(text, k)
         match = self.faq.match(text, self.kb.embedder)
         if match and not invalid_citations(match.entry.answer, self.kb.store, self.kb.settings.home_region):
             return Answer("faq", text, message=match.entry.answer, faq=match.entry, confidence=match.score,
                           help_line=self._help()), None
         result = self.kb.search(text, k)
-        answer = compose(result, self.kb.settings.legal_hotline, self.kb.settings.office_contact)
+        answer = compose(result, self.kb.settings.legal_hotline, self.kb.settings.office_contact,
+                         self.kb.settings.home_region)
         return self._checked(answer), result
+
+    def _advice(self, text: str, k: int) -> tuple[Answer, SearchResult | None]:
+        """Individual advice is declined; the rule the question turns on is quoted when the
+        corpus answers it confidently (the citizen still learns what the law says)."""
+        settings = self.kb.settings
+        line = referral(text, settings.legal_hotline, settings.office_contact, "advice")
+        result = self.kb.search(text, k)
+        quotes: tuple[Quote, ...] = ()
+        if result.answerable and result.hits:
+            lead = (list(result.references) or [result.hits[0].article])[0]
+            if not invalid_citations(lead.citation, self.kb.store, settings.home_region):
+                quotes = (Quote(lead, best_sentence(lead, text)),)
+        message = ADVICE_DECLINED + (ADVICE_RULE if quotes else "")
+        return Answer("advice", text, quotes=quotes, message=message, help_line=line), result
 
     def _checked(self, answer: Answer) -> Answer:
         """Drop any asserted citation that does not exist; decline if the lead one is gone."""

@@ -23,6 +23,12 @@ ADVICE = re.compile(
     r"(帮我|替我|代我|给我)(打官司|辩护|代理|出庭|维权)|"
     r"(我|我们|我家)[^，。？]{0,20}(能不能|能否|可不可以|会不会|有没有可能)(打赢|赢|胜诉)|"
     r"(胜诉|打赢)(的)?(概率|几率|可能性|把握)|"
+    r"(能|可以|会)?(告赢|打赢|告得赢|打得赢|赢得了)|胜算|赢面|胜率|几成把握|有把握吗|"
+    r"(告|起诉|打官司)[^，。？]{0,6}(能|会|可以)(赢|胜)|"
+    r"(帮我|给我|替我)(看看|看一下|瞧瞧|评评理)|"
+    r"(帮我|给我|替我|帮忙)(算一?算|计算|估一?估|估算|估计|评估|判断|分析)|"
+    r"(值不值得|值得|要不要|该不该|应不应该|有没有必要)(去)?(起诉|告|打官司|上诉|申请复议|复议|申诉)|"
+    r"(我|我们|我家)[^，。？]{0,16}(能|要|会|得)(赔|获赔|拿到|判)(我|我们)?(多少|几年)|"
     r"(你|您)(是|当)我的律师|(推荐|介绍)(一个|个)?律师")
 
 MILITARY_OBJECT = (r"(军事基地|军用机场|军港|雷达站|导弹|发射场|弹药库|军火库|军营|营区|部队驻地|驻军|"
@@ -68,12 +74,21 @@ _NUM = r"[0-9０-９一二三四五六七八九十百千万两半]"
 # "几天/多少人" as a question ("那几天", "劝了几次" are not); 几月/几号 (dates) are left alone.
 _ASKS_AMOUNT = re.compile(r"(?<![那这前后头了])(多少|几)(个|名|位)?(分贝|分钟|分|秒|度|人|周岁|岁|年|个月|天|日|小时|次|米|公里|元|块|钱)")
 _ASKS_TOTAL = re.compile(r"(一共|总共|总计|共计)有?多少|分数线|录取线|伤亡|遇难|死了多少")
-_ASKS_PLACE = re.compile(r"具体(在哪|位置|地点|地址)|都在哪|(在|去|到)哪(里|儿)?(能|可以)?买|地址是")
+_ASKS_PLACE = re.compile(r"具体(在哪|位置|地点|地址)|都在哪|(在|去|到)哪(里|儿)?(能|可以)?买|地址是|地址在|"
+                         r"(?<!哪)哪(个|家|座)(地铁站|车站|站|小区|商场|广场|公园|防空洞|人防工程|掩蔽所|避难所)|"
+    r"哪些(地铁站|车站|小区|商场|广场|公园)")
+_ASKS_LOUDNESS = re.compile(r"(多大|多高|多响)(的)?(声|分贝|音量)")
+# Figures only the office has for now (this year's fee, how many shelters the city has).
+_ASKS_CURRENT = re.compile(r"(今年|明年|去年|这个月|本月|最近)[^，。？]{0,12}(多少|几)")
+_ASKS_COUNT = re.compile(r"(?<![哪那这])(有多少|一共多少|多少|几)(个|座|处|家|所)(?!月)")
+_COUNT_STATED = re.compile(r"[0-9０-９一二三四五六七八九十百千万两]+(个|座|处|家|所)")
 _ASKS_PAPERS = re.compile(r"(准备|带|提交|提供|需要|要)(哪些|什么|啥)(材料|证件|资料|手续)|办理流程|"
                           r"(怎么|如何)(补办|申领|转移接续)|(在|去|到)哪(里|儿)?(能|可以)?(申领|领取|办理)")
 _ASKS_RATE = re.compile(r"每(平方米|平米|亩|人|户|辆|吨|年|月|天|次)")  # 每平方米收多少钱: a tariff
 _ASKS_YEAR = re.compile(r"哪一年|哪年|何年|什么年份|哪个年份")
 _YEAR = re.compile(r"[0-9０-９]{4}年|[一二〇零○九八七六五四三]{4}年")
+_ASKS_CONTACT = re.compile(r"(电话|号码|联系方式|网址|官网|邮箱|公众号|微信号|热线)(是)?(多少|是什么|是啥|有吗|有没有|在哪)|"
+                           r"(怎么|如何)联系|打什么电话|打哪个电话|几点(上班|下班|开门|关门)|(上班|办公|开放)时间")
 _ASKS_WHO = re.compile(r"谁")  # 招多少人是谁定的 asks who decides, which a statute does state
 # How a statute writes an amount in the unit asked about.
 _UNIT_FORMS = {"天": "个?(法定)?(工作)?(天|日)", "日": "个?(法定)?(工作)?(天|日)", "块": "元", "钱": "元", "周岁": "(周岁|岁)", "岁": "(周岁|岁)",
@@ -81,13 +96,20 @@ _UNIT_FORMS = {"天": "个?(法定)?(工作)?(天|日)", "日": "个?(法定)?(�
 
 
 def unstated_specifics(question: str, texts: list[str]) -> str | None:
-    """``number``, ``place`` or ``papers`` when the question asks for a specific the statute
+    """``number``, ``place``, ``papers`` or ``contact`` when the question asks for a specific the statute
     texts (the top retrieved articles) do not state; None otherwise."""
     if _ASKS_PAPERS.search(question):
         return "papers"
+    if _ASKS_CONTACT.search(question):
+        return "contact"
     if _ASKS_PLACE.search(question):
         return "place"
-    if _ASKS_TOTAL.search(question):
+    if _ASKS_LOUDNESS.search(question) and not any("分贝" in t for t in texts):
+        return "number"
+    if _ASKS_TOTAL.search(question) or _ASKS_CURRENT.search(question):
+        return "number"
+    if _ASKS_COUNT.search(question) and not _ASKS_WHO.search(question) \
+            and not any(_COUNT_STATED.search(t) for t in texts):
         return "number"
     if _ASKS_YEAR.search(question) and not any(_YEAR.search(t) for t in texts):
         return "number"

@@ -6,6 +6,7 @@ dependencies so that both ``kb`` and ``ingest`` can use it.
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 _DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
@@ -14,8 +15,12 @@ _UNITS = {"十": 10, "拾": 10, "百": 100, "千": 1000}
 _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 _CN_DIGITS = "零一二三四五六七八九"
 
+# Old forms still typed for the tens: 廿 (20), 卅 (30), 卌 (40).
+_OLD_TENS_VALUE = {"廿": "二十", "卅": "三十", "卌": "四十"}
+_OLD_TENS = re.compile("[廿卅卌]")
+
 #: Characters that may appear in a numeral accepted by :func:`cn_to_int` (handy for regexes).
-NUMERAL_CHARS = "".join(_DIGITS) + "十百千万" + "0123456789０１２３４５６７８９"
+NUMERAL_CHARS = "".join(_DIGITS) + "十百千万廿卅卌" + "0123456789０１２３４５６７８９"
 
 
 @lru_cache(maxsize=4096)
@@ -28,6 +33,7 @@ def cn_to_int(s: str) -> int:
     text = s.strip()
     if not text:
         raise ValueError("empty numeral")
+    text = _OLD_TENS.sub(lambda m: _OLD_TENS_VALUE[m.group()], text)  # 卅五 -> 三十五
     arabic = text.translate(_FULLWIDTH)
     if arabic.isascii():
         if arabic.isdigit():

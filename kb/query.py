@@ -14,8 +14,14 @@ from kb.numerals import cn_to_int
 from kb.regions import PROVINCES
 
 CN_PREFIX = "中华人民共和国"
-_NUM = r"[0-9０-９]+|[零〇一二两三四五六七八九十百千]+"
-_REF = re.compile(rf"第\s*({_NUM})\s*条(之[一二三四五六七八九十]+)?")
+_NUM = r"[0-9０-９]+|[零〇一二两三四五六七八九十百千廿卅卌]+"
+_SUFFIX = r"(之[一二三四五六七八九十]+)?"
+_REF = re.compile(rf"第\s*({_NUM})\s*条{_SUFFIX}")
+# A reference typed carelessly right after a law name: 国防法12条, 《国防法》12, 兵役法 二十条.
+# Without 条 the number must end the phrase (人防法2009年修订 is no reference).
+_LOOSE_AFTER_LAW = re.compile(
+    rf"^[》」』”\"]?\s*(?:的)?\s*(?:第\s*)?({_NUM})\s*(条{_SUFFIX})?"
+    r"(?![0-9０-９零〇一二两三四五六七八九十百千年月日号元块岁周天个人次名位项款平米%．.万])")
 
 # Districts and counties of the home region people name instead of the city (重庆 by default).
 CHONGQING_PLACES = (
@@ -133,12 +139,59 @@ def understand(text: str, catalog: LawCatalog, home_region: str = "重庆市") -
         if law_id is None and not names:
             law_id = fuzzy_law(text[max(0, m.start() - 16):m.start()], catalog, home_region)
         refs.append(ArticleRef(law_id, number, m.group(2) or "", m.span()))
+    refs += _loose_refs(text, names, refs, catalog, home_region)
+    refs.sort(key=lambda r: r.span)
+    refs += _listed_refs(text, refs)
     law_ids = tuple(dict.fromkeys(pick(ids, catalog, home_region, text) for _, _, ids in names))
     regions = detect_regions(text, home_region)
     residual = text
     for start, end in sorted([(s, e) for s, e, _ in names] + [r.span for r in refs], reverse=True):
         residual = residual[:start] + " " + residual[end:]
-    return QueryInfo(text, tuple(refs), law_ids, regions, residual.strip())
+    return QueryInfo(text, tuple(refs), law_ids, regions, residual.strip(" 《》<>“”\"'"))
+
+
+def _loose_refs(text: str, names, refs: list[ArticleRef], catalog: LawCatalog,
+                home_region: str) -> list[ArticleRef]:
+    """References written without 第 or 条 right after a law name (国防法12条, 《国防法》12)."""
+    out = []
+    for _, end, ids in names:
+        m = _LOOSE_AFTER_LAW.match(text[end:])
+        if not m or any(r.span[0] < end + m.end() and end <= r.span[1] for r in refs):
+            continue
+        if not m.group(2) and not m.group(0).lstrip("》」』”\" 的").startswith("第") \
+                and not m.group(1).isdigit() and end + m.end() < len(text) \
+                and not _SPAN_STOP.match(text[end + m.end()]):
+            continue  # 国防法三令五申: a Chinese numeral with neither 第 nor 条 must end the phrase
+        try:
+            number = cn_to_int(m.group(1))
+        except ValueError:
+            continue
+        if 0 < number < 1000:
+            out.append(ArticleRef(pick(ids, catalog, home_region, text), number, m.group(3) or "",
+                                  (end + m.start(1) - (1 if "第" in m.group(0) else 0), end + m.end())))
+    return out
+
+
+_LISTED = re.compile(rf"^\s*(?:和|与|及|、|,|，|还有)\s*(?:第\s*)?({_NUM})\s*条{_SUFFIX}")
+
+
+def _listed_refs(text: str, refs: list[ArticleRef]) -> list[ArticleRef]:
+    """Further articles listed after a reference of the same law (人防法12条和22条)."""
+    out: list[ArticleRef] = []
+    taken = {r.span for r in refs}
+    for ref in refs:
+        prev = ref
+        while (m := _LISTED.match(text[prev.span[1]:])) is not None:
+            span = (prev.span[1] + m.start(1), prev.span[1] + m.end())
+            if any(s[0] <= span[0] < s[1] for s in taken):
+                break
+            try:
+                prev = ArticleRef(ref.law_id, cn_to_int(m.group(1)), m.group(2) or "", span)
+            except ValueError:
+                break
+            out.append(prev)
+            taken.add(span)
+    return out
 
 
 def pick(ids: list[int], catalog: LawCatalog, home_region: str, text: str) -> int:

@@ -66,14 +66,34 @@ def default_params(index: SearchIndex) -> RetrievalParams:
 
 
 @dataclass(frozen=True)
+class MissingArticle:
+    """A reference to an article the law does not have (人民防空法第九十条: it has 53)."""
+
+    law_title: str
+    number: int
+    article_count: int
+
+
+# What is left of a bare reference question (第15条说的是啥) once the reference is removed.
+_REF_FILLER = re.compile(r"(请问|这个|那个|一下|具体|规定|说|讲|写|的|是|了|啥|什么|哪些|意思|内容|呢|吗|呀|啊|"
+                         r"[\s，。？！?!,.~：:])")
+
+
+def asks_only_reference(residual: str) -> bool:
+    """True when the question is nothing but a reference (第15条 / 第十五条讲的啥)."""
+    return len(_REF_FILLER.sub("", residual)) <= 2
+
+
+@dataclass(frozen=True)
 class SearchResult:
     question: str
     hits: tuple[Hit, ...]
     info: QueryInfo
     confidence: float
     answerable: bool
-    reason: str  # reference | retrieved | low_confidence | unstated | empty
+    reason: str  # reference | retrieved | low_confidence | unstated | empty | no_such_article | which_law
     references: tuple[Article, ...] = field(default=())
+    missing: tuple["MissingArticle", ...] = field(default=())  # referenced but not in the law
     cosine: float = 0.0  # best dense similarity of the expanded question (the decision's input)
     view_cosine: float = 0.0  # best similarity to a question view (0 without views)
     unstated: str = ""  # number | place | papers: asks a specific no statute states
@@ -99,8 +119,10 @@ class Retriever:
             self._viewed_laws = {self._law_of[int(a)][0] for a in ids if int(a) in self._law_of}
         return self._law_of
 
-    def resolve_references(self, info: QueryInfo) -> list[Article]:
+    def resolve_references(self, info: QueryInfo) -> tuple[list[Article], list[MissingArticle]]:
+        """The referenced articles found, and those the named law does not have."""
         found: list[Article] = []
+        missing: list[MissingArticle] = []
         for ref in info.refs:
             law_id = ref.law_id
             if law_id is None and len(info.law_ids) == 1:
@@ -110,11 +132,17 @@ class Retriever:
             art = self.store.article(law_id, ref.number, ref.suffix)
             if art and art not in found:
                 found.append(art)
-        return found
+            elif art is None and (law := self.catalog.by_id(law_id)) is not None:
+                missing.append(MissingArticle(law.title, ref.number, law.article_count))
+        return found, missing
 
     def search(self, question: str, k: int = 10) -> SearchResult:
         info = understand(question, self.catalog, self.home_region)
-        refs = self.resolve_references(info)
+        refs, missing = self.resolve_references(info)
+        if not refs and missing:
+            return SearchResult(question, (), info, 0.0, False, "no_such_article", missing=tuple(missing))
+        if info.refs and not refs and not info.law_ids and asks_only_reference(info.residual):
+            return SearchResult(question, (), info, 0.0, False, "which_law")
         text = info.residual if refs else question
         fused, best_cos, view_cos = self._fuse(text, info)
         hits = [Hit(a, 1.0 + (len(refs) - i) * 0.01, ("reference",)) for i, a in enumerate(refs)]

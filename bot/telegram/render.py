@@ -167,7 +167,8 @@ def answer_replies(answer: Answer, basis: Sequence[Article] = ()) -> list[Reply]
         return _faq(answer, basis)
     if answer.kind in ("decline", "advice", "military"):
         kb = keyboard([[button("📚 浏览已收录的法规", cb.laws(0))]]) if answer.kind == "decline" else None
-        return replies([esc(answer.message), esc(answer.help_line)], kb)
+        quoted = [article_block(q.article, q.highlight, "📖 依据", QUOTE_LIMIT) for q in answer.quotes]
+        return replies([esc(answer.message), *quoted, esc(answer.help_line)], kb)
     return replies([esc(answer.message)])  # chitchat, invalid
 
 

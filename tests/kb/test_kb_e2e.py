@@ -100,7 +100,8 @@ def test_ask_quotes_or_declines(core_home):
     assert "不在我能解答的范围" in declined and "12348" in declined and "依据《" not in declined
     # on topic, but asking a figure no article states: declined with the reason, not a near article
     figure = run(core_home, "ask", "防空警报的声音有多少分贝").output
-    assert "没有写明您问的这个具体数字" in figure and "12348" in figure and "依据《" not in figure
+    assert "没有写明您问的这个具体数字" in figure and "依据《" not in figure
+    assert "区县人防办" in figure and "12348" not in figure  # a local service, not legal help
 
 
 def test_eval_runs_on_dev_set(core_home):

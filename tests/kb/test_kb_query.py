@@ -67,3 +67,25 @@ def test_law_names_detected_and_removed_from_residual():
     info = understand("国防教育法里学校要做什么", CATALOG)
     assert info.law_ids == (5,)
     assert "国防教育法" not in info.residual
+
+
+@pytest.mark.parametrize("question, refs", [
+    ("国防动员法12条", [(2, 12)]),  # no 第
+    ("《国防动员法》12", [(2, 12)]),  # neither 第 nor 条
+    ("人民防空法第卅条", [(1, 30)]),  # 卅 = 30
+    ("人防法第廿七条", [(1, 27)]),
+    ("国动法 第 8 条", [(2, 8)]),
+    ("人防法第二十条第一款", [(1, 20)]),  # the paragraph does not change the article
+    ("人防法十二", [(1, 12)]),
+    ("人防法的第12条", [(1, 12)]),
+    ("人防法12条和22条", [(1, 12), (1, 22)]),  # a list after one law name
+    ("重庆人防条例30条说啥", [(3, 30)]),
+])
+def test_careless_reference_forms(question, refs):
+    assert [(r.law_id, r.number) for r in understand(question, CATALOG).refs] == refs
+
+
+@pytest.mark.parametrize("question", ["人防法2009年修订了吗", "人防法三令五申", "国防教育法规定每年几月搞活动",
+                                      "人防法有一条说不能拆"])
+def test_numbers_that_are_not_references(question):
+    assert understand(question, CATALOG).refs == ()

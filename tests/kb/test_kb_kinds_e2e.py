@@ -1,0 +1,78 @@
+"""The failure kinds of issue #12 with the real e5 model over the real core corpus: references typed
+carelessly, articles that do not exist, a bare article number, advice requests, near misses and
+their referrals, the home region's article quoted beside the national one."""
+from __future__ import annotations
+
+import pytest
+
+from bot.render_text import render_answer
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def assistant(core_kb):
+    from kb.assistant import Assistant
+
+    return Assistant(core_kb)
+
+
+def lead(answer) -> tuple[str, int]:
+    return answer.lead.article.law_title, answer.lead.article.number
+
+
+@pytest.mark.parametrize("question, law, number", [
+    ("国防法12条", "中华人民共和国国防法", 12),
+    ("《国防法》12", "中华人民共和国国防法", 12),
+    ("人民防空法第卅条", "中华人民共和国人民防空法", 30),
+    ("国动法 第 8 条", "中华人民共和国国防动员法", 8),
+    ("兵役法第二十条第一款", "中华人民共和国兵役法", 20),
+])
+def test_careless_references_are_looked_up(assistant, question, law, number):
+    answer = assistant.answer(question, log=False)
+    assert answer.kind == "statute" and lead(answer) == (law, number)
+
+
+def test_an_article_the_law_does_not_have_is_declined_with_its_length(assistant):
+    answer = assistant.answer("人民防空法第九十条", log=False)
+    assert answer.kind == "decline" and not answer.quotes
+    assert "《中华人民共和国人民防空法》共五十三条，没有第九十条" in answer.message
+    result, answerable = assistant.decide("人民防空法第九十条")
+    assert not answerable and result.reason == "no_such_article"
+
+
+def test_a_bare_article_number_asks_which_law(assistant):
+    answer = assistant.answer("第15条", log=False)
+    assert answer.kind == "decline" and "哪部法规的第十五条" in answer.message
+
+
+def test_advice_is_declined_quoting_the_rule_and_referring_to_legal_help(assistant):
+    answer = assistant.answer("我在防空洞里放了煤气罐被罚款了，能告赢吗", log=False)
+    assert answer.kind == "advice" and "12348" in answer.help_line
+    assert answer.quotes, "the rule the question turns on is quoted"
+    assert "人民防空" in answer.quotes[0].article.law_title or "人防" in answer.quotes[0].article.law_title
+    _, answerable = assistant.decide("我在防空洞里放了煤气罐被罚款了，能告赢吗")
+    assert not answerable  # the batch contract counts it as declined
+    assert "依据《" in render_answer(answer)
+
+
+@pytest.mark.parametrize("question, needle", [
+    ("人防办电话是多少", "区县人防办"),
+    ("解放碑附近哪个地铁站能当防空洞", "区县人防办"),
+    ("明天重庆会下雨吗", "12121"),
+])
+def test_near_misses_are_declined_with_the_right_referral(assistant, question, needle):
+    answer = assistant.answer(question, log=False)
+    assert answer.kind == "decline" and needle in answer.help_line and "12348" not in answer.help_line
+
+
+def test_district_named_leads_with_the_chongqing_article(assistant):
+    answer = assistant.answer("渝中区防空警报每年哪天响", log=False)
+    assert answer.kind == "statute" and lead(answer) == ("重庆市人民防空条例", 29)
+
+
+def test_no_place_named_quotes_national_and_home_region_articles(assistant):
+    answer = assistant.answer("开发商新盖的楼不修防空地下室会被怎么处罚", log=False)
+    regions = [q.article.region for q in answer.quotes]
+    assert regions[:2] == ["全国", "重庆市"], [q.article.citation for q in answer.quotes]
+    assert "重庆市人民防空条例" in render_answer(answer).split("相关条文")[0]
