@@ -82,11 +82,14 @@ def _excerpt(statutes, q, limit: int = 90) -> str:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--map", "mapping", metavar="字段=列名,…",
               help="Column mapping for other layouts, e.g. 题目=试题内容,答案=正确答案,选项=全部选项.")
+@click.option("--source", default="", help="Source for rows with neither 依据 nor 来源, e.g. 2027年防空知识手册.")
+@click.option("--basis", default="", help="Legal basis for rows with neither 依据 nor 来源, e.g. 人防法第十四条.")
+@click.option("--tag", default="", help="Topic for rows without 主题 (alarm, history … or 防空警报, 历史 …).")
 @click.pass_obj
-def quiz_import(settings, path: str, mapping: str | None) -> None:
+def quiz_import(settings, path: str, mapping: str | None, source: str, basis: str, tag: str) -> None:
     """导入题库表格（.xlsx 或 .csv，每行一题）；有任何一行出错则整批不导入。"""
     from quizzes.bank import load_bank
-    from quizzes.importer import import_file, parse_mapping
+    from quizzes.importer import ImportDefaults, import_file, parse_mapping
 
     with _polite():
         columns = parse_mapping(mapping) if mapping else None
@@ -95,7 +98,8 @@ def quiz_import(settings, path: str, mapping: str | None) -> None:
             with _questions(settings) as store:
                 result = import_file(path, store, statutes=statutes, mapping=columns, created_by="cli",
                                      home_region=settings.home_region,
-                                     reserved_ids=[q.id for q in load_bank().questions])
+                                     reserved_ids=[q.id for q in load_bank().questions],
+                                     defaults=ImportDefaults(source=source, basis=basis, topic=tag))
         finally:
             statutes.close()
     name = Path(path).name
@@ -103,6 +107,11 @@ def quiz_import(settings, path: str, mapping: str | None) -> None:
                f"更新 {len(result.updated)} 道，未变 {len(result.unchanged)} 道。")
     if result.updated:
         click.echo(f"更新的题目：{'、'.join(result.updated)}")
+    untagged = result.untagged
+    if untagged:
+        shown = "、".join(untagged[:10]) + ("等" if len(untagged) > 10 else "")
+        click.echo(f"注意：{len(untagged)} 道题没有主题（{shown}），按标签筛选题目的活动（campaign create --tags）"
+                   "抽不到它们；可在“主题”列填写，或用 --tag 为整表指定主题后重新导入。", err=True)
 
 
 @quiz.command("export")

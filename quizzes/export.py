@@ -1,5 +1,8 @@
 """Results files for organisers: CSV (UTF-8 with BOM, opens cleanly in Excel) or XLSX.
 
+XLSX is streamed (quizzes.xlsx) so a campaign of 370,000 participants exports in bounded
+memory; its times are real Excel dates and every sheet has a frozen header and filters.
+
 Only what an organiser needs to publish results: rank, name, school, college, class, score,
 time, finish time (local), pass, certificate code, anomaly flag. Never the Telegram id or the
 student-number hash. Text that a spreadsheet would run as a formula (``=…``, ``+…``) is written
@@ -20,6 +23,9 @@ from quizzes.errors import QuizError
 COLUMNS = ("名次", "姓名", "学校", "学院", "班级", "得分", "满分", "用时(秒)", "完成时间",
            "是否合格", "证书编号", "异常标记")
 SCHOOL_COLUMNS = ("名次", "学校", "参赛人数", "平均分", "应参赛人数", "参与率")
+COLLEGE_COLUMNS = ("学校", "学院", "参赛人数", "合格人数", "合格率", "平均分", "平均用时(秒)", "异常标记")
+QUESTION_COLUMNS = ("题目编号", "题目", "作答次数", "答对次数", "正确率", "超时次数")
+DATE_FORMAT = "yyyy-mm-dd hh:mm:ss"
 FLAG_TEXT = "答题过快"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -30,10 +36,12 @@ def local_time(ts: float | None, tz: str, fmt: str = "%Y-%m-%d %H:%M:%S") -> str
     return datetime.fromtimestamp(ts, ZoneInfo(tz)).strftime(fmt)
 
 
-def individual_cells(row, tz: str) -> list:
-    """One ranking row (an engine ``RankRow``) as the exported cells, in COLUMNS order."""
+def individual_cells(row, tz: str, *, excel: bool = False) -> list:
+    """One ranking row (an engine ``RankRow``) as the exported cells, in COLUMNS order; the
+    finish time as text, or as a local datetime for a spreadsheet (``excel``)."""
     return [row.rank, row.name, row.school, row.college, row.class_name, row.score, row.total,
-            round(row.elapsed_ms / 1000, 1), local_time(row.finished_at, tz),
+            round(row.elapsed_ms / 1000, 1),
+            excel_time(row.finished_at, tz) if excel else local_time(row.finished_at, tz),
             "是" if row.passed else "否", row.certificate_code or "", FLAG_TEXT if row.flagged else ""]
 
 
@@ -43,8 +51,11 @@ def school_cells(row) -> list:
             row.headcount if row.headcount is not None else "", rate if rate is not None else ""]
 
 
-def write_results(path: str | Path, rows: Iterable, schools: Iterable, tz: str) -> int:
-    """Write ``rows`` (and, for XLSX, a second sheet of ``schools``); returns rows written."""
+def write_results(path: str | Path, rows: Iterable, schools: Iterable, tz: str, *,
+                  colleges: Iterable = (), questions: Iterable = ()) -> int:
+    """Write ``rows`` (and, for XLSX, sheets of ``schools``, ``colleges`` and ``questions``, the
+    :mod:`quizzes.dashboard` statistics); returns rows written. XLSX times are Excel dates; every
+    sheet has a frozen header and filters."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
@@ -57,7 +68,7 @@ def write_results(path: str | Path, rows: Iterable, schools: Iterable, tz: str) 
         if suffix == ".csv":
             count = _write_csv(Path(tmp), rows, tz)
         else:
-            count = _write_xlsx(Path(tmp), rows, schools, tz)
+            count = _write_xlsx(Path(tmp), rows, schools, tz, colleges=colleges, questions=questions)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -82,37 +93,38 @@ def _write_csv(path: Path, rows: Iterable, tz: str) -> int:
     return count
 
 
-def _write_xlsx(path: Path, rows: Iterable, schools: Iterable, tz: str) -> int:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
+def excel_time(ts: float | None, tz: str) -> datetime | None:
+    """A Unix time as a naive local datetime: Excel stores dates without a zone."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, ZoneInfo(tz)).replace(tzinfo=None)
 
-    wb = Workbook(write_only=True)
-    people = wb.create_sheet("个人成绩")
-    for letter, width in zip("ABCDEFGHIJKL", (6, 12, 22, 18, 14, 6, 6, 9, 20, 8, 15, 10)):
-        people.column_dimensions[letter].width = width
 
-    def cells(sheet, values):
-        out = []
-        for v in values:
-            cell = WriteOnlyCell(sheet, value=v)
-            if isinstance(v, str):
-                cell.data_type = "s"  # never a formula, whatever the participant typed
-            out.append(cell)
-        return out
+def _write_xlsx(path: Path, rows: Iterable, schools: Iterable, tz: str, *, colleges: Iterable = (),
+                questions: Iterable = ()) -> int:
+    """Streamed (quizzes.xlsx): time per row is microseconds and memory stays flat."""
+    from quizzes.xlsx import Percent, XlsxWriter
 
-    people.append(list(COLUMNS))
     count = 0
-    for row in rows:
-        people.append(cells(people, individual_cells(row, tz)))
-        count += 1
-    sheet = wb.create_sheet("学校统计")
-    sheet.column_dimensions["B"].width = 24
-    sheet.append(list(SCHOOL_COLUMNS))
-    for school in schools:
-        values = school_cells(school)
-        row_cells = cells(sheet, values)
-        if values[-1] != "":
-            row_cells[-1].number_format = "0.0%"
-        sheet.append(row_cells)
-    wb.save(path)
+    with XlsxWriter(path) as book:
+        with book.sheet("个人成绩", COLUMNS, (6, 12, 22, 18, 14, 6, 6, 9, 20, 8, 15, 10)) as add:
+            for row in rows:
+                add(individual_cells(row, tz, excel=True))
+                count += 1
+        with book.sheet("学校统计", SCHOOL_COLUMNS, (6, 24, 10, 8, 12, 8)) as add:
+            for school in schools:
+                values = school_cells(school)
+                if values[-1] != "":
+                    values[-1] = Percent(values[-1])
+                add(values)
+        colleges, questions = list(colleges), list(questions)
+        if colleges:
+            with book.sheet("学院统计", COLLEGE_COLUMNS, (24, 18, 10, 10, 10, 8, 12, 10)) as add:
+                for g in colleges:
+                    add((g.school, g.college, g.participants, g.passed, Percent(round(g.pass_rate, 4)),
+                         round(g.average_score, 2), round(g.average_seconds, 1), g.flagged))
+        if questions:
+            with book.sheet("题目统计", QUESTION_COLUMNS, (16, 60, 10, 10, 10, 10)) as add:
+                for q in questions:
+                    add((q.question_id, q.stem, q.shown, q.correct, Percent(round(1 - q.miss_rate, 4)), q.timeouts))
     return count

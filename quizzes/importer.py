@@ -86,21 +86,38 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, O
 
 
 @dataclass(frozen=True)
+class ImportDefaults:
+    """Values for the whole sheet, used where a row leaves the cell empty (the CLI's ``--source``,
+    ``--basis`` and ``--tag``): organisers often keep one source for a sheet instead of a
+    column."""
+
+    source: str = ""
+    basis: str = ""  # e.g. 人防法第十四条; checked against the store like a 依据 cell
+    topic: str = ""  # a topic tag or its Chinese name (防空警报 …)
+
+
+@dataclass(frozen=True)
 class ImportResult:
     questions: tuple[Question, ...]
     added: tuple[str, ...] = ()
     updated: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
 
+    @property
+    def untagged(self) -> tuple[str, ...]:
+        """Questions without a topic: never drawn by a campaign that selects by tags."""
+        return tuple(q.id for q in self.questions if not q.topic)
+
 
 # ---- entry points ------------------------------------------------------------------------
 
 def import_file(path: str | Path, qstore, *, statutes=None, mapping: Mapping[str, str] | None = None,
-                created_by: str = "", home_region: str = "重庆市", reserved_ids: Iterable[str] = ()) -> ImportResult:
+                created_by: str = "", home_region: str = "重庆市", reserved_ids: Iterable[str] = (),
+                defaults: ImportDefaults = ImportDefaults()) -> ImportResult:
     """Read, validate and store a question file; nothing is stored unless every row is good."""
     path = Path(path)
     questions = read_questions(read_upload(path), path.name, statutes=statutes, mapping=mapping,
-                               home_region=home_region, reserved_ids=reserved_ids)
+                               home_region=home_region, reserved_ids=reserved_ids, defaults=defaults)
     try:
         result = qstore.add_many(questions, created_by)
     except QuizError as exc:
@@ -121,12 +138,14 @@ def read_upload(path: str | Path) -> bytes:
 
 
 def read_questions(data: bytes, filename: str, *, statutes=None, mapping: Mapping[str, str] | None = None,
-                   home_region: str = "重庆市", reserved_ids: Iterable[str] = ()) -> list[Question]:
+                   home_region: str = "重庆市", reserved_ids: Iterable[str] = (),
+                   defaults: ImportDefaults = ImportDefaults()) -> list[Question]:
     """Parse and validate a CSV/XLSX question file. ``statutes`` (a kb Store) resolves 依据;
-    ``reserved_ids`` are taken by the curated bank files.
+    ``reserved_ids`` are taken by the curated bank files; ``defaults`` fill empty cells.
 
     Raises ImportFailed with one Problem per bad row (all rows are checked)."""
     name = Path(filename).name or "题库"
+    defaults = _check_defaults(defaults, name, _BasisResolver(statutes, home_region))
     if len(data) > MAX_BYTES:
         raise _refuse(name, f"文件太大，题库文件不能超过 {MAX_BYTES // _MiB} MB。")
     if not data.strip():
@@ -141,8 +160,13 @@ def read_questions(data: bytes, filename: str, *, statutes=None, mapping: Mappin
         wanted = "、".join(HEADERS[f][0] for f in ("stem", "answer", "explanation"))
         raise _refuse(name, f"找不到表头：第一行应包含“{wanted}”等列，或用列映射指定列名。")
     _check_columns(columns, header_at, name)
+    if "options" not in columns and not {"option_a", "option_b"} <= columns.keys():
+        answers = [cells[columns["answer"]] for row_no, cells in sheet_rows
+                   if row_no > header_at and any(cells) and columns["answer"] < len(cells)]
+        if not all(judgement(a) is not None for a in answers if a):
+            raise _refuse(name, f"第{header_at}行的表头缺少必需的列：选项A（判断题可以没有选项列，答案写“对”或“错”）。")
     questions, problems = _rows_to_questions(sheet_rows, header_at, columns, name,
-                                             _BasisResolver(statutes, home_region), set(reserved_ids))
+                                             _BasisResolver(statutes, home_region), set(reserved_ids), defaults)
     if problems:
         rows = len({p.location for p in problems})
         raise ImportFailed(f"{name} 有 {rows} 行有问题（共 {len(problems)} 处），未导入任何题目。", problems)
@@ -390,17 +414,29 @@ def _find_header(rows, name: str, mapping: Mapping[str, str] | None) -> tuple[in
 
 # ---- rows --------------------------------------------------------------------------------
 
+def _check_defaults(defaults: ImportDefaults, name: str, resolver: "_BasisResolver") -> ImportDefaults:
+    """The sheet-wide values, checked once (a bad one refuses the whole file)."""
+    errors: list[str] = []
+    topic = _topic(defaults.topic.strip(), errors) if defaults.topic.strip() else ""
+    if defaults.basis.strip():
+        resolver.resolve(defaults.basis, errors)
+    source = _cell(defaults.source)
+    if errors:
+        raise _refuse(name, "；".join(f"整表默认值：{e}" for e in errors) + "。")
+    return ImportDefaults(source, defaults.basis.strip(), topic)
+
+
 def _check_columns(columns: dict[str, int], header_at: int, name: str) -> None:
+    """题目 and 答案 are needed; options may be absent in a sheet of true/false questions."""
     missing = [f for f in ("stem", "answer") if f not in columns]
-    if "options" not in columns and not {"option_a", "option_b"} <= columns.keys():
-        missing.append("option_a")
     if missing:
         names = "、".join(HEADERS[f][0] for f in missing)
         raise _refuse(name, f"第{header_at}行的表头缺少必需的列：{names}。")
 
 
 def _rows_to_questions(rows, header_at: int, columns: dict[str, int], name: str, resolver: "_BasisResolver",
-                       reserved: set[str]) -> tuple[list[Question], list[Problem]]:
+                       reserved: set[str], defaults: ImportDefaults = ImportDefaults()
+                       ) -> tuple[list[Question], list[Problem]]:
     """Every data row checked; a row repeating an earlier id or question is a problem too."""
     questions, problems, seen = [], [], {}
     for row_no, cells in rows:
@@ -408,6 +444,10 @@ def _rows_to_questions(rows, header_at: int, columns: dict[str, int], name: str,
             continue
         where = f"{name} 第{row_no}行"
         values = {f: (cells[i] if i < len(cells) else "") for f, i in columns.items()}
+        if not values.get("basis") and not values.get("source"):
+            values["basis"], values["source"] = defaults.basis, defaults.source
+        if not values.get("topic") and defaults.topic:
+            values["topic"] = defaults.topic
         q, errors = _question(values, where, resolver)
         keys = [("id", values.get("id", ""))]  # ids made from the content repeat with the content
         if q is not None:
@@ -434,8 +474,12 @@ def _question(v: dict[str, str], where: str, resolver: "_BasisResolver") -> tupl
         errors.append("缺少题目")
     elif len(stem) > MAX_STEM:
         errors.append(f"题目超过 {MAX_STEM} 字（现有 {len(stem)} 字）")
-    options = _options(v, errors)
-    correct = _answer(v.get("answer", ""), len(options), errors)
+    truth = judgement(v.get("answer", ""))
+    if truth is not None and not _has_options(v):
+        options = TRUE_FALSE  # a true/false sheet: no option cells at all
+    else:
+        options = _options(v, errors)
+    correct = _judged(truth, options, errors) if truth is not None else _answer(v.get("answer", ""), len(options), errors)
     explanation = v.get("explanation", "")
     if not explanation:
         errors.append("缺少解析")
@@ -459,6 +503,36 @@ def _question(v: dict[str, str], where: str, resolver: "_BasisResolver") -> tupl
         topic=topic, difficulty=difficulty, audience=audience, origin="imported",
         status="approved", location=where,
     ), []
+
+
+TRUE_FALSE = ("正确", "错误")
+_TRUE = {"对", "正确", "√", "✓", "✔", "是", "true"}
+_FALSE = {"错", "错误", "×", "✗", "✘", "╳", "否", "false"}
+_JUDGEMENT_PAIRS = ({"正确", "错误"}, {"对", "错"}, {"是", "否"}, {"√", "×"})
+
+
+def judgement(text: str) -> bool | None:
+    """True/False for an answer written as 对/错, √/×, 正确/错误 (是/否, true/false); None otherwise."""
+    word = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text or "")).lower()
+    return True if word in _TRUE else False if word in _FALSE else None
+
+
+def _has_options(v: dict[str, str]) -> bool:
+    return bool(v.get("options") or any(v.get(f"option_{c.lower()}") for c in LETTERS))
+
+
+def _judged(truth: bool, options: tuple[str, ...], errors: list[str]) -> tuple[int, ...]:
+    """The index of the option saying ``truth`` in a true/false question (正确/错误, 对/错 …)."""
+    if not options:
+        return ()
+    pair = next((p for p in _JUDGEMENT_PAIRS if set(options) == p), None)
+    if pair is None:
+        errors.append("答案写成“对/错”时，选项应为空（判断题）或为“正确、错误”“对、错”这样的一对")
+        return ()
+    for i, option in enumerate(options):
+        if (judgement(option) is True) == truth:
+            return (i,)
+    return ()
 
 
 def split_options(text: str) -> list[str]:

@@ -197,3 +197,129 @@ def m0002_polls_and_ranking(db: Database) -> None:
             ON attempts(campaign_id, kind, status, score, elapsed_ms, finished_at, registration_id);
         """,
     )
+
+
+@migrations(name="0003_campaign_scale_and_review")
+def m0003_campaign_scale_and_review(db: Database) -> None:
+    """Campaigns of 370,000 participants, and certificates held, released or revoked by review.
+
+    Per-attempt totals (``attempts.score``, ``elapsed_ms``) are already written by ``finish()`` in
+    the transaction that closes the attempt; here the schema itself keeps, in that same
+    transaction, which attempt of each registration is its best (``ranked``), per-school/college
+    and per-hour counts (``campaign_tally``) and per-question counts (``question_tally``). They are
+    kept by triggers so that no code path that finishes an attempt (CLI, bot, web) can skip them.
+    Leaderboards read the partial index ``attempts_leaderboard``; ``quizzes.ranking.check``
+    compares them with a recomputation from the raw answers.
+    """
+    _run(
+        db,
+        """
+        -- 1 for the best finished scored attempt of each registration (score desc, time, finish)
+        ALTER TABLE attempts ADD COLUMN ranked INTEGER NOT NULL DEFAULT 0;
+
+        -- certificates: 'held' (flagged participant, awaiting review), 'valid', 'revoked'
+        ALTER TABLE certificates ADD COLUMN status TEXT NOT NULL DEFAULT 'valid'
+            CHECK (status IN ('valid', 'held', 'revoked'));
+        ALTER TABLE certificates ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+        ALTER TABLE certificates ADD COLUMN reviewed_at REAL;
+        ALTER TABLE certificates ADD COLUMN reviewed_by TEXT NOT NULL DEFAULT '';
+        CREATE INDEX certificates_campaign ON certificates(campaign_id, status);
+        -- campaign option: hold the certificate of a flagged participant for review (default on)
+        ALTER TABLE campaigns ADD COLUMN hold_flagged INTEGER NOT NULL DEFAULT 1;
+
+        CREATE TABLE campaign_tally (
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            school TEXT NOT NULL,
+            college TEXT NOT NULL,
+            hour INTEGER NOT NULL,            -- Unix hour of the ranked attempt's finish
+            participants INTEGER NOT NULL DEFAULT 0,
+            passed INTEGER NOT NULL DEFAULT 0,
+            flagged INTEGER NOT NULL DEFAULT 0,
+            score_sum INTEGER NOT NULL DEFAULT 0,
+            elapsed_sum INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (campaign_id, school, college, hour)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE question_tally (
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            question_id TEXT NOT NULL,
+            stem TEXT NOT NULL,
+            shown INTEGER NOT NULL DEFAULT 0,     -- in finished scored attempts
+            correct INTEGER NOT NULL DEFAULT 0,
+            timeouts INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (campaign_id, question_id)
+        ) WITHOUT ROWID;
+
+        -- existing data: best attempts, then the tallies
+        UPDATE attempts SET ranked = 1 WHERE id IN (
+            SELECT id FROM (
+                SELECT id, ROW_NUMBER() OVER (PARTITION BY registration_id
+                                              ORDER BY score DESC, elapsed_ms, finished_at, id) AS nth
+                FROM attempts WHERE kind = 'scored' AND status = 'finished' AND campaign_id IS NOT NULL
+                  AND registration_id IS NOT NULL)
+            WHERE nth = 1);
+        INSERT INTO campaign_tally(campaign_id, school, college, hour, participants, passed, flagged,
+                                   score_sum, elapsed_sum)
+            SELECT t.campaign_id, r.school, r.college, CAST(t.finished_at / 3600 AS INTEGER), COUNT(*),
+                   SUM(t.score >= c.pass_mark), SUM(t.flagged), SUM(t.score), SUM(t.elapsed_ms)
+            FROM attempts t JOIN registrations r ON r.id = t.registration_id JOIN campaigns c ON c.id = t.campaign_id
+            WHERE t.ranked = 1 GROUP BY 1, 2, 3, 4;
+        INSERT INTO question_tally(campaign_id, question_id, stem, shown, correct, timeouts)
+            SELECT t.campaign_id, i.question_id, MIN(json_extract(i.question, '$.stem')), COUNT(*),
+                   SUM(a.correct), SUM(a.outcome = 'timeout')
+            FROM attempts t JOIN attempt_items i ON i.attempt_id = t.id
+            JOIN answers a ON a.attempt_id = i.attempt_id AND a.position = i.position
+            WHERE t.kind = 'scored' AND t.status = 'finished' AND t.campaign_id IS NOT NULL
+            GROUP BY 1, 2;
+
+        -- leaderboards: a range of this index, already in ranking order
+        CREATE INDEX attempts_leaderboard
+            ON attempts(campaign_id, score DESC, elapsed_ms, finished_at, registration_id) WHERE ranked = 1;
+        """,
+    )
+    # Triggers contain ';' inside BEGIN … END: one statement each.
+    db.execute("""
+        CREATE TRIGGER attempts_finish_scored AFTER UPDATE OF status ON attempts
+        WHEN NEW.status = 'finished' AND OLD.status = 'open' AND NEW.kind = 'scored'
+             AND NEW.campaign_id IS NOT NULL AND NEW.registration_id IS NOT NULL
+        BEGIN
+            INSERT INTO question_tally(campaign_id, question_id, stem, shown, correct, timeouts)
+                SELECT NEW.campaign_id, i.question_id, json_extract(i.question, '$.stem'), 1, a.correct,
+                       a.outcome = 'timeout'
+                FROM attempt_items i JOIN answers a ON a.attempt_id = i.attempt_id AND a.position = i.position
+                WHERE i.attempt_id = NEW.id
+                ON CONFLICT(campaign_id, question_id) DO UPDATE SET shown = shown + 1,
+                    correct = correct + excluded.correct, timeouts = timeouts + excluded.timeouts;
+            -- a later attempt replaces the best only when strictly better (ties keep the earlier)
+            UPDATE attempts SET ranked = 0
+                WHERE registration_id = NEW.registration_id AND ranked = 1 AND id != NEW.id
+                  AND (NEW.score > score OR (NEW.score = score AND NEW.elapsed_ms < elapsed_ms));
+            UPDATE attempts SET ranked = 1
+                WHERE id = NEW.id AND NOT EXISTS (SELECT 1 FROM attempts o
+                    WHERE o.registration_id = NEW.registration_id AND o.ranked = 1 AND o.id != NEW.id);
+        END""")
+    db.execute("""
+        CREATE TRIGGER attempts_ranked_tally AFTER UPDATE OF ranked ON attempts
+        WHEN NEW.ranked != OLD.ranked
+        BEGIN
+            INSERT INTO campaign_tally(campaign_id, school, college, hour, participants, passed, flagged,
+                                       score_sum, elapsed_sum)
+                SELECT NEW.campaign_id, r.school, r.college, CAST(NEW.finished_at / 3600 AS INTEGER), d.s,
+                       d.s * (NEW.score >= c.pass_mark), d.s * NEW.flagged, d.s * NEW.score, d.s * NEW.elapsed_ms
+                FROM registrations r JOIN campaigns c ON c.id = NEW.campaign_id
+                JOIN (SELECT NEW.ranked - OLD.ranked AS s) d
+                WHERE r.id = NEW.registration_id
+                ON CONFLICT(campaign_id, school, college, hour) DO UPDATE SET
+                    participants = participants + excluded.participants, passed = passed + excluded.passed,
+                    flagged = flagged + excluded.flagged, score_sum = score_sum + excluded.score_sum,
+                    elapsed_sum = elapsed_sum + excluded.elapsed_sum;
+        END""")
+    db.execute("""
+        CREATE TRIGGER certificates_hold_flagged AFTER INSERT ON certificates
+        WHEN NEW.status = 'valid'
+             AND (SELECT hold_flagged FROM campaigns WHERE id = NEW.campaign_id) = 1
+             AND (SELECT flagged FROM attempts WHERE id = NEW.attempt_id) = 1
+        BEGIN
+            UPDATE certificates SET status = 'held', reason = '答题过快，待主办方复核'
+            WHERE code = NEW.code;
+        END""")

@@ -152,7 +152,7 @@ def test_every_bad_row_is_reported_and_nothing_imported(tmp_path, statutes, qsto
         ("至少需要 2 个选项", {"选项B": "", "选项C": "", "选项D": ""}),
         ("选项B为空，但后面还有选项", {"选项B": ""}),
         ("答案“E”超出选项范围", {"答案": "E"}),
-        ("答案“对”无法识别", {"答案": "对"}),
+        ("答案写成“对/错”时，选项应为空", {"答案": "对"}),
         ("缺少答案", {"答案": ""}),
         ("缺少解析", {"解析": ""}),
         ("解析超过 200 字", {"解析": "很" * 201}),
@@ -343,3 +343,68 @@ def test_cli_import_and_export(tmp_path):
     assert result.exit_code == 0 and "已导出 3 道题" in result.output
     result = runner.invoke(cli, ["--home", str(home), "quiz", "import", str(tmp_path / "all.xlsx")])
     assert "未变 3 道" in result.output
+
+
+# ---- true/false sheets, sheet-wide defaults, topics (issue 16) -----------------------------
+
+@pytest.mark.parametrize("right, wrong", [("对", "错"), ("√", "×"), ("正确", "错误"), ("✓", "✗")])
+def test_true_false_answers_as_organisers_write_them(tmp_path, statutes, right, wrong):
+    header = ["题目", "答案", "解析", "依据"]
+    rows = [["人民防空工程平时可以用于经营。", right, "平时利用不得影响防空效能。", "人防法第二十六条"],
+            ["拆除人防工程不需要任何批准。", wrong, "应当报经人防主管部门批准。", "人防法第二十八条"]]
+    q1, q2 = read_questions(write_csv(tmp_path / "tf.csv", rows, header=header).read_bytes(), "tf.csv",
+                            statutes=statutes)
+    assert q1.options == q2.options == ("正确", "错误")
+    assert q1.correct == (0,) and q2.correct == (1,)
+
+
+def test_true_false_answer_maps_onto_the_sheets_own_options(tmp_path, statutes):
+    header = ["题目", "选项A", "选项B", "答案", "解析", "来源"]
+    rows = [["防空警报试鸣时应保持镇静。", "错", "对", "√", "试鸣只是演练。", "试鸣公告"],
+            ["防空警报试鸣时应保持镇静。", "三天", "五天", "对", "试鸣只是演练。", "试鸣公告"]]
+    data = write_csv(tmp_path / "tf2.csv", rows, header=header).read_bytes()
+    with pytest.raises(ImportFailed) as err:
+        read_questions(data, "tf2.csv", statutes=statutes)
+    assert [p.location for p in err.value.problems] == ["tf2.csv 第3行"]  # 对 with options 三天/五天
+    (q,) = read_questions(write_csv(tmp_path / "tf3.csv", rows[:1], header=header).read_bytes(), "tf3.csv",
+                          statutes=statutes)
+    assert q.options == ("错", "对") and q.correct == (1,)
+
+
+def test_sheet_wide_source_basis_and_tag(tmp_path, statutes, qstore):
+    from quizzes.importer import ImportDefaults
+
+    header = ["题目", "选项A", "选项B", "答案", "解析", "主题"]
+    rows = [["人民防空经费由谁负担？", "国家和社会共同", "个人", "A", "人防法第四条。", ""],
+            ["防空警报分几种？", "三种", "两种", "A", "预先、空袭、解除。", "历史"]]
+    path = write_csv(tmp_path / "d.csv", rows, header=header)
+    with pytest.raises(ImportFailed) as err:  # neither 依据 nor 来源, no default: refused
+        import_file(path, qstore, statutes=statutes)
+    assert all("请填写依据" in p.message for p in err.value.problems) and len(err.value.problems) == 2
+    result = import_file(path, qstore, statutes=statutes, defaults=ImportDefaults(source="2027年防空知识手册"))
+    assert [q.source for q in result.questions] == ["2027年防空知识手册"] * 2
+    assert result.untagged == (result.questions[0].id,)  # reported, never silently unreachable
+    result = import_file(path, qstore, statutes=statutes,
+                         defaults=ImportDefaults(basis="人防法第四条", topic="防空警报"))
+    assert result.questions[0].basis == (Basis("中华人民共和国人民防空法", 4),)
+    assert [q.topic for q in result.questions] == ["alarm", "history"] and not result.untagged
+    with pytest.raises(ImportFailed, match="整表默认值"):
+        import_file(path, qstore, statutes=statutes, defaults=ImportDefaults(source="x", topic="天文"))
+
+
+def test_cli_import_reports_questions_no_tagged_campaign_draws(tmp_path):
+    from bot.cli import cli
+
+    home = tmp_path / "home"
+    home.mkdir()
+    load_core(home / "lawbot.db").close()
+    header = ["题目", "答案", "解析"]
+    path = write_csv(tmp_path / "判断题.csv", [["人防工程平时可以用于经营。", "√", "人防法第二十六条。"]],
+                     header=header)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--home", str(home), "quiz", "import", str(path), "--basis", "人防法第二十六条"])
+    assert result.exit_code == 0, result.output
+    assert "新增 1 道" in result.output and "1 道题没有主题" in result.output and "--tag" in result.output
+    result = runner.invoke(cli, ["--home", str(home), "quiz", "import", str(path), "--basis", "人防法第二十六条",
+                                 "--tag", "shelter"])
+    assert result.exit_code == 0 and "没有主题" not in result.output and "更新 1 道" in result.output
