@@ -10,6 +10,8 @@ and then closed with the same UPDATE ``finish()`` issues, so the triggers of mig
 build the leaderboard flags and tallies exactly as they do in production.
 
     python bench/gen_campaign.py /tmp/scale/quiz.db --participants 370000
+
+Run the same command again after an interruption: it continues where the file stops.
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from quizzes import store  # noqa: E402
 from quizzes.bank import load_bank  # noqa: E402
 from quizzes.codes import certificate_mac, new_code, student_hash  # noqa: E402
 from quizzes.engine import CampaignSpec, QuizEngine, option_order  # noqa: E402
+from quizzes.errors import NotFound  # noqa: E402
 from quizzes.model import question_to_dict  # noqa: E402
 
 SCHOOLS = {  # school -> headcount (students expected)
@@ -48,22 +51,27 @@ def generate(path: Path, participants: int, *, code: str = "SCALE65", seed: int 
     now = time.time()
     bank = load_bank().questions
     with QuizEngine(path, bank, seed=seed) as eng:
-        c = eng.create_campaign(CampaignSpec(
-            code=code, name="重庆市高校“6·5”防空知识竞赛", starts_at=now - 5 * 86400, ends_at=now + 86400,
-            question_count=10, seconds_per_question=30, pass_mark=6, organiser="重庆市国防动员办公室",
-            fields={"college": True, "class": False, "student_no": True}, headcounts=SCHOOLS))
+        try:  # resume an interrupted run: continue after the participants already written
+            c = eng.campaign(code)
+        except NotFound:
+            c = eng.create_campaign(CampaignSpec(
+                code=code, name="重庆市高校“6·5”防空知识竞赛", starts_at=now - 5 * 86400, ends_at=now + 86400,
+                question_count=10, seconds_per_question=30, pass_mark=6, organiser="重庆市国防动员办公室",
+                fields={"college": True, "class": False, "student_no": True}, headcounts=SCHOOLS))
         cert_key, student_key = eng._cert_key, eng._student_key
         pool = eng.questions(c.tags)
+        done = eng.conn.execute("SELECT COUNT(*) FROM registrations WHERE campaign_id = ?", (c.id,)).fetchone()[0]
+        issued = {r[0] for r in eng.conn.execute("SELECT code FROM certificates")}
     conn = store.connect(path)
     conn.execute("PRAGMA synchronous=OFF")
     snapshots = {q.id: json.dumps(question_to_dict(q), ensure_ascii=False) for q in pool}
     difficulty = {q.id: rng.uniform(0.35, 0.9) for q in pool}
     schools, weights = list(SCHOOLS), [SCHOOLS[s] for s in SCHOOLS]
-    first_reg = (conn.execute("SELECT COALESCE(MAX(id), 0) FROM registrations").fetchone()[0]) + 1
-    first_att = (conn.execute("SELECT COALESCE(MAX(id), 0) FROM attempts").fetchone()[0]) + 1
+    first_reg = (conn.execute("SELECT COALESCE(MAX(id), 0) FROM registrations").fetchone()[0]) + 1 - done
+    first_att = (conn.execute("SELECT COALESCE(MAX(id), 0) FROM attempts").fetchone()[0]) + 1 - done
     started = time.perf_counter()
-    counts = {"participants": 0, "answers": 0, "certificates": 0, "flagged": 0}
-    for lo in range(0, participants, batch):
+    counts = {"participants": done, "answers": 0, "certificates": 0, "flagged": 0}
+    for lo in range(done, participants, batch):
         regs, atts, items, answers, closes, certs = [], [], [], [], [], []
         for n in range(lo, min(lo + batch, participants)):
             reg_id, att_id = first_reg + n, first_att + n
@@ -93,6 +101,9 @@ def generate(path: Path, participants: int, *, code: str = "SCALE65", seed: int 
             counts["flagged"] += flagged
             if score >= c.pass_mark:
                 cert = new_code()
+                while cert in issued:  # 8 symbols of 32: duplicates appear among 10^5 codes
+                    cert = new_code()
+                issued.add(cert)
                 certs.append((cert, att_id, c.id, reg_id, regs[-1][3], score, 10, t,
                               certificate_mac(cert_key, cert, c.id, reg_id, regs[-1][3], score, 10, t)))
         with store.write(conn):
@@ -112,8 +123,10 @@ def generate(path: Path, participants: int, *, code: str = "SCALE65", seed: int 
         counts["participants"] += len(regs)
         counts["answers"] += len(answers)
         counts["certificates"] += len(certs)
-        rate = counts["participants"] / (time.perf_counter() - started)
+        rate = (counts["participants"] - done) / (time.perf_counter() - started)
         log(f"  {counts['participants']:,} participants ({rate:,.0f}/s)", file=sys.stderr)
+    counts["answers"] = conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+    counts["certificates"] = conn.execute("SELECT COUNT(*) FROM certificates").fetchone()[0]
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("ANALYZE")
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -123,13 +136,11 @@ def generate(path: Path, participants: int, *, code: str = "SCALE65", seed: int 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("db", type=Path, help="quiz.db to create (must not exist)")
+    ap.add_argument("db", type=Path, help="quiz.db to create (or to complete after an interrupted run)")
     ap.add_argument("--participants", type=int, default=370_000)
     ap.add_argument("--code", default="SCALE65")
     ap.add_argument("--seed", type=int, default=65)
     args = ap.parse_args()
-    if args.db.exists():
-        sys.exit(f"{args.db} exists; give a new path")
     print(json.dumps(generate(args.db, args.participants, code=args.code, seed=args.seed), ensure_ascii=False))
 
 
