@@ -34,7 +34,7 @@ class Assistant:
     def answer(self, question: str, channel: str = "cli", user_ref: str = "", log: bool = True) -> Answer:
         answer, _ = self._answer(question)
         text = answer.question
-        if log and answer.kind != "invalid":
+        if log and answer.kind != "invalid" and not self.kb.store.read_only:  # read-only home: not logged
             arts = [{"law": q.article.law_title, "article": q.article.number, "label": q.article.label}
                     for q in answer.quotes]
             log_id = self.log.record(channel, user_ref, text, answer.kind, answer.confidence, arts,

@@ -22,3 +22,7 @@ class ConfigError(KBError):
 
 class QuestionTooLongError(KBError):
     """A question over the one length limit of :mod:`kb.normalize` reached retrieval."""
+
+
+class ReadOnlyHomeError(KBError):
+    """A command that changes data was run on a data directory that cannot be written."""

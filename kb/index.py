@@ -157,6 +157,9 @@ def build_index(store: "Store", embedder: "Embedder", index_dir: Path,
     ``phase(name, total)`` announces each step (``embed``, ``bm25``, ``views``) and
     ``progress(n)`` counts the items done within it (for progress bars). ``views`` defaults to
     the packaged question views; those that no longer fit their article are left out."""
+    from kb import dbopen
+
+    dbopen.ensure_writable(store.db.conn)  # a read-only home: one clear line, nothing half-written
     import bm25s
     import faiss
 

@@ -17,6 +17,8 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 from sqlite_utils import Database
 
+from kb import dbopen
+from kb.errors import ReadOnlyHomeError
 from kb.migrations import migrations
 from kb.model import Article, Law, ParsedArticle, ParsedLaw
 
@@ -89,6 +91,7 @@ class WriteDatabase(Database):
             with super().atomic():
                 yield self
             return
+        dbopen.ensure_writable(self.conn)
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield self
@@ -109,14 +112,17 @@ class Store:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None,
-                               check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
+        conn, self.read_only = dbopen.connect(self.path)  # read-only when the home is not writable
+        if not self.read_only:
+            conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
         self.db = WriteDatabase(conn)
-        migrations.apply(self.db)
+        if not self.read_only or not self.path.exists():  # in memory when there is no file to read
+            migrations.apply(self.db)
+        elif migrations.pending(self.db):
+            raise ReadOnlyHomeError(f"数据目录 {self.path.parent} 由旧版本建立且不可写：请在可写的位置运行一次 lawbot 以升级。")
+        if self.read_only:
+            dbopen.seal(conn)
 
     def close(self) -> None:
         self.db.conn.close()

@@ -4,6 +4,8 @@ Every writer takes SQLite's write lock up front (``BEGIN IMMEDIATE``), so a chec
 it guards (e.g. "fewer scored attempts than allowed" and the INSERT of a new attempt) happen in
 one serialised transaction even across processes. ``synchronous=FULL``: an answer the bot has
 acknowledged survives a power cut, not just a crash (answers are tiny; the fsync is affordable).
+A data directory that cannot be written is opened read-only (``kb.dbopen``): reading works, and a
+write transaction ends in :class:`kb.errors.ReadOnlyHomeError` with one Chinese line.
 """
 from __future__ import annotations
 
@@ -15,31 +17,45 @@ from typing import Iterator
 
 from sqlite_utils import Database
 
+from kb import dbopen
+from kb.errors import ReadOnlyHomeError
 from quizzes.migrations import migrations
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
     """Open ``quiz.db`` (created and migrated if needed) in autocommit mode."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+    conn, read_only = dbopen.connect(path)  # read-only when the data directory is not writable
     conn.execute("PRAGMA busy_timeout=30000")
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     db = Database(conn)
-    # Under the write lock, so two processes opening a fresh file do not both migrate it.
-    with write(conn):
-        migrations.apply(db)
+    if not read_only:
+        conn.execute("PRAGMA synchronous=FULL")
+        # Under the write lock, so two processes opening a fresh file do not both migrate it.
+        with write(conn):
+            migrations.apply(db)
+        return conn
+    if not path.exists():
+        migrations.apply(db)  # an empty in-memory quiz.db: nothing to show, nothing to change
+    elif migrations.pending(db):
+        raise ReadOnlyHomeError(f"数据目录 {path.parent} 由旧版本建立且不可写：请在可写的位置运行一次 lawbot 以升级。")
+    dbopen.seal(conn)
     return conn
 
 
 @contextmanager
 def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """One write transaction holding the database write lock from the start."""
-    conn.execute("BEGIN IMMEDIATE")
+    read_only = dbopen.is_read_only(conn)
+    conn.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")  # reads still work read-only
     try:
         yield conn
+    except sqlite3.OperationalError as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        if read_only and "readonly" in str(exc):
+            raise dbopen.read_only_error(conn) from None
+        raise
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
@@ -51,6 +67,8 @@ def write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
 def meta_secret(conn: sqlite3.Connection, key: str) -> bytes:
     """A random 32-byte secret stored once in ``meta`` (the first process to ask creates it)."""
     row = conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+    if row is None and dbopen.is_read_only(conn):
+        return secrets.token_bytes(32)  # a read-only, empty quiz.db: nothing signed to check
     if row is None:
         conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES (?, ?)", (key, secrets.token_hex(32)))
         row = conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()

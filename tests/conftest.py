@@ -65,3 +65,27 @@ def core_kb(core_home):
     kb = KnowledgeBase(Settings(home=core_home))
     yield kb
     kb.close()
+
+
+@pytest.fixture(scope="session")
+def small_home(tmp_path_factory) -> Path:
+    """A data directory with one law (人民防空法) indexed by the hash embedder: for tests where
+    retrieval quality is not the point. Shared: copy it before writing (``small_home_copy``)."""
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    home = tmp_path_factory.mktemp("small-home")
+    law = CORE / "人民防空法(2009-08-27).md"
+    result = CliRunner().invoke(cli, ["--home", str(home), "--embedder", "hash", "ingest", str(law)])
+    assert result.exit_code == 0, result.output
+    return home
+
+
+@pytest.fixture
+def small_home_copy(small_home, tmp_path) -> Path:
+    import shutil
+
+    target = tmp_path / "small-home"
+    shutil.copytree(small_home, target)
+    return target

@@ -12,36 +12,15 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from click.testing import CliRunner
 
 from app.inbox import Inbox
 from kb.embed import HashEmbedder
-from bot.cli import cli
 from tests.helpers import FakeBotApi, run
-from tests.helpers.paths import CORE
 from tests.helpers.quiz_bot import STAFF, quiz_bot
 
 STUDENT, CITIZEN = 2001, 1001
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 SH = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture(scope="module")
-def small_home_template(tmp_path_factory):
-    home = tmp_path_factory.mktemp("small")
-    law = CORE / "人民防空法(2009-08-27).md"
-    result = CliRunner().invoke(cli, ["--home", str(home), "--embedder", "hash", "ingest", str(law)])
-    assert result.exit_code == 0, result.output
-    return home
-
-
-@pytest.fixture
-def small_home(small_home_template, tmp_path):
-    import shutil
-
-    target = tmp_path / "home"
-    shutil.copytree(small_home_template, target)
-    return target
 
 
 def local(ts: float) -> str:
@@ -57,12 +36,12 @@ async def no_more_replies(api: FakeBotApi, chat_id: int, count: int, wait: float
     return False
 
 
-def test_redelivered_registration_answer_is_not_taken_for_the_next_field(small_home) -> None:
+def test_redelivered_registration_answer_is_not_taken_for_the_next_field(small_home_copy) -> None:
     async def main() -> None:
         async with FakeBotApi() as api:
             staff, student = api.user(STAFF), api.user(STUDENT)
             now = datetime.now().timestamp()
-            async with quiz_bot(api, small_home, embedder=HashEmbedder(), staff=(STAFF,)) as app:
+            async with quiz_bot(api, small_home_copy, embedder=HashEmbedder(), staff=(STAFF,)) as app:
                 created = await staff.send_text(f"/newcampaign CQ1 | 测试竞赛 | {local(now - 3600)} | "
                                                 f"{local(now + 86400)} | 题数 5 | 每题 30 秒 | 及格 3")
                 assert "已创建活动" in created.text, created.text
@@ -82,17 +61,17 @@ def test_redelivered_registration_answer_is_not_taken_for_the_next_field(small_h
     run(main(), timeout=60)
 
 
-def test_redelivered_question_gets_one_reply(small_home) -> None:
+def test_redelivered_question_gets_one_reply(small_home_copy) -> None:
     async def main() -> None:
         async with FakeBotApi() as api:
             citizen = api.user(CITIZEN)
-            async with quiz_bot(api, small_home, embedder=HashEmbedder()):
+            async with quiz_bot(api, small_home_copy, embedder=HashEmbedder()):
                 answer = await citizen.send_text("人防法第二十二条说了什么？")
                 assert "《中华人民共和国人民防空法》" in answer.text
                 replies = len(api.sent_messages(CITIZEN))
                 await api.redeliver(api.update_ids()[-1])
                 assert await no_more_replies(api, CITIZEN, replies)
-        logged = sqlite3.connect(small_home / "lawbot.db").execute(
+        logged = sqlite3.connect(small_home_copy / "lawbot.db").execute(
             "SELECT count(*) FROM question_log").fetchone()[0]
         assert logged == 1
 
@@ -105,12 +84,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_webhook_retry_gets_one_reply(small_home) -> None:
+def test_webhook_retry_gets_one_reply(small_home_copy) -> None:
     async def main() -> None:
         async with FakeBotApi() as api:
             citizen = api.user(CITIZEN)
             port = free_port()
-            async with quiz_bot(api, small_home, embedder=HashEmbedder()) as app:
+            async with quiz_bot(api, small_home_copy, embedder=HashEmbedder()) as app:
                 await app.updater.stop()  # switch this running bot from polling to a webhook
                 await app.updater.start_webhook(listen="127.0.0.1", port=port, url_path="hook",
                                                 webhook_url="https://bot.example/hook", secret_token="s3cret")

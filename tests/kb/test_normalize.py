@@ -14,9 +14,6 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from kb.normalize import MAX_QUESTION, normalize_question, question_problem, too_long
-from tests.helpers.paths import CORE
-
-RFF = CORE / "人民防空法(2009-08-27).md"
 
 
 @pytest.mark.parametrize("raw, clean", [
@@ -55,32 +52,24 @@ def test_length_limit_counts_the_cleaned_question() -> None:
     assert question_problem(" \u200b <br> ") == "请输入您想了解的问题。"
 
 
-@pytest.fixture(scope="module")
-def small_home(tmp_path_factory):
-    home = tmp_path_factory.mktemp("small-home")
-    result = CliRunner().invoke(cli, ["--home", str(home), "--embedder", "hash", "ingest", str(RFF)])
-    assert result.exit_code == 0, result.output
-    return home
-
-
 def lawbot(home, *args):
     return CliRunner().invoke(cli, ["--home", str(home), "--embedder", "hash", *args])
 
 
-def test_search_refuses_an_over_long_question(small_home) -> None:
-    result = lawbot(small_home, "search", "人民防空工程" * 2000)
+def test_search_refuses_an_over_long_question(small_home_copy) -> None:
+    result = lawbot(small_home_copy, "search", "人民防空工程" * 2000)
     assert result.exit_code == 1
     assert "超过 500 字" in result.output and "Traceback" not in result.output
     assert "可回答" not in result.output
 
 
-def test_batch_reports_an_over_long_line_and_goes_on(small_home, tmp_path) -> None:
+def test_batch_reports_an_over_long_line_and_goes_on(small_home_copy, tmp_path) -> None:
     batch = tmp_path / "q.jsonl"
     lines = [{"id": "a", "question": "人民防空工程平时可以利用吗"},
              {"id": "long", "question": "人民防空工程" * 2000},
              {"id": "b", "question": "<b>人民防空</b>工程平时可以利用吗"}]
     batch.write_text("".join(json.dumps(l, ensure_ascii=False) + "\n" for l in lines), encoding="utf-8")
-    result = lawbot(small_home, "search", "--batch", str(batch), "--json")
+    result = lawbot(small_home_copy, "search", "--batch", str(batch), "--json")
     out = [json.loads(l) for l in result.stdout.splitlines()]
     assert [o["id"] for o in out] == ["a", "long", "b"]  # one output line per input line
     assert out[1]["results"] == [] and out[1]["answerable"] is False
@@ -89,8 +78,8 @@ def test_batch_reports_an_over_long_line_and_goes_on(small_home, tmp_path) -> No
     assert result.exit_code == 1
 
 
-def test_ask_refuses_an_over_long_question(small_home) -> None:
-    result = lawbot(small_home, "ask", "人民防空工程" * 2000)
+def test_ask_refuses_an_over_long_question(small_home_copy) -> None:
+    result = lawbot(small_home_copy, "ask", "人民防空工程" * 2000)
     assert "超过 500 字" in result.output and "Traceback" not in result.output
 
 
