@@ -61,10 +61,17 @@ def prepare_process() -> None:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
+# Loggers whose INFO lines are not for operators: httpx logs full request URLs (the token
+# included); faiss.loader logs every instruction set it probes, with a ModuleNotFoundError for each
+# one this build lacks (avx512, avx2), which reads like a failure and is not one. Their warnings and
+# errors (e.g. faiss failing to load at all) still show.
+QUIET_LOGGERS = ("httpx", "httpcore", "faiss.loader")
+
+
 def configure_logging(token: str, level: int = logging.INFO) -> None:
-    """INFO logs on stderr; httpx (which logs full request URLs, token included) at WARNING."""
+    """INFO logs on stderr, without the :data:`QUIET_LOGGERS`' INFO chatter."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "httpcore"):
+    for noisy in QUIET_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     redact = RedactToken(token)
     for handler in logging.getLogger().handlers:
