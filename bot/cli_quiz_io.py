@@ -203,14 +203,19 @@ def quiz_review(settings, approve, reject, as_json: bool) -> None:
 
 @campaign.command("certificate")
 @click.argument("code")
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="PNG file to write.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="PNG or PDF file to write.")
+@click.option("--base-url", default="", metavar="URL",
+              help="Public address of the web server: the certificate then carries a QR code of URL/verify/CODE.")
 @click.pass_obj
-def campaign_certificate(settings, code: str, out: str) -> None:
-    """按核验码生成证书图片（PNG），如：lawbot campaign certificate K7Q2M9XD --out 证书.png。"""
+def campaign_certificate(settings, code: str, out: str, base_url: str) -> None:
+    """按核验码生成证书（PNG 图片或 PDF），如：lawbot campaign certificate K7Q2M9XD --out 证书.pdf。"""
     from quizzes.certificate import render_certificate
     from quizzes.engine import QuizEngine
     from quizzes.errors import NotFound
 
+    fmt = Path(out).suffix.lower().lstrip(".")
+    if fmt not in ("png", "pdf"):
+        raise click.BadParameter("证书文件名应以 .png 或 .pdf 结尾。", param_hint="--out")
     with _polite():
         engine = QuizEngine(settings.quiz_db_path)
         try:
@@ -223,6 +228,6 @@ def campaign_certificate(settings, code: str, out: str) -> None:
                 organiser = ""
         finally:
             engine.close()
-        png = render_certificate(cert, organiser=organiser, timezone=settings.timezone)
-    Path(out).write_bytes(png)
+        data = render_certificate(cert, organiser=organiser, timezone=settings.timezone, base_url=base_url, fmt=fmt)
+    Path(out).write_bytes(data)
     click.echo(f"已生成 {cert.name} 的证书：{out}（核验码 {cert.code}）")

@@ -1,14 +1,18 @@
-"""Certificates of a passed campaign attempt as a PNG image, for participants to keep or print.
+"""Certificates of a passed campaign attempt as a PNG image or a PDF, for participants to keep or
+print.
 
 The image shows what the certificate record holds (name as registered, school, campaign, score,
-local issue date, verification code) and how to verify it; the record in ``quiz.db`` (with its
-MAC) is what counts, the picture is only a rendering of it. Text is drawn with Noto Sans CJK from
+local issue date, verification code) and how to verify it: a QR code and the address of the
+public verification page (``/verify/LB-XXXX-XXXX``) when the deployment has a public URL. The
+record in ``quiz.db`` (with its MAC and its review status) is what counts; the picture is only a
+rendering of it, so a held or revoked certificate is never rendered. Text is drawn with Noto Sans CJK from
 the ``cvttf-notosanscjk-regular`` package (OFL), because servers rarely have a CJK font.
 """
 from __future__ import annotations
 
 import io
 import re
+import time
 from datetime import datetime, timedelta, timezone as fixed_timezone
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +24,8 @@ FONT_PACKAGE = "cvttf_NotoSansCJK_Regular"
 FONT_FILE = "NotoSansCJKtc-Regular.otf"
 DEFAULT_ISSUER = "国防动员办公室"
 VERIFY_LINE = "可通过 lawbot campaign verify {code} 或联系主办单位核验"
+VERIFY_URL_LINE = "扫描二维码或访问 {url} 核验"
+QR_SIZE = 190
 
 PAPER = (251, 247, 238)
 RED = (163, 31, 36)
@@ -101,12 +107,39 @@ def _spaced(draw, xy: tuple[int, int], text: str, font, fill, spacing: int) -> N
         x += w + spacing
 
 
-def render_certificate(cert, *, organiser: str = "", timezone: str = "Asia/Shanghai") -> bytes:
-    """A PNG of ``cert`` (a :class:`quizzes.engine.Certificate`), about 1600×1130 pixels."""
+def verify_url(base_url: str, code: str) -> str:
+    """The public verification page of a certificate: ``https://host/verify/LB-XXXX-XXXX``."""
+    return f"{base_url.rstrip('/')}/verify/{code}"
+
+
+def render_certificate(cert, *, organiser: str = "", timezone: str = "Asia/Shanghai",
+                       base_url: str = "", fmt: str = "png") -> bytes:
+    """``cert`` (a :class:`quizzes.engine.Certificate`) as a PNG (about 1600×1130 pixels) or,
+    with ``fmt="pdf"``, a one-page A4-landscape PDF of the same image. ``base_url``: the public
+    address of the web server; the certificate then carries a QR code of its verification page."""
+    if fmt not in ("png", "pdf"):
+        raise QuizError("证书只能生成 PNG 图片或 PDF 文件。")
+    img = _draw(cert, organiser, timezone, base_url)
+    out = io.BytesIO()
+    if fmt == "pdf":  # 1600 px across 297 mm: about 137 dpi, crisp enough for A4 printing
+        issued = time.gmtime(cert.issued_at)  # fixed dates: the same bytes every time
+        img.save(out, format="PDF", resolution=SIZE[0] / (297 / 25.4), title=f"荣誉证书 {cert.code}",
+                 author=_clean(organiser) or DEFAULT_ISSUER, creationDate=issued, modDate=issued)
+    else:
+        img.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _draw(cert, organiser: str, timezone: str, base_url: str):
     from PIL import Image, ImageDraw
 
     if not getattr(cert, "valid", True):
         raise QuizError("该证书记录未通过校验，不能生成证书图片，请联系主办单位。")
+    status = getattr(cert, "status", "valid")
+    if status == "held":
+        raise QuizError("该证书正在等待主办方复核，复核通过后才能下载。")
+    if status == "revoked":
+        raise QuizError("该证书已被撤销，不能生成证书图片。")
     w, h = SIZE
     img = Image.new("RGB", SIZE, PAPER)
     draw = ImageDraw.Draw(img)
@@ -147,9 +180,17 @@ def render_certificate(cert, *, organiser: str = "", timezone: str = "Asia/Shang
     draw.text((w - 180, 922), local_date(cert.issued_at, timezone), font=_font(36), fill=INK, anchor="rm")
 
     code = _clean(cert.code)
-    draw.text((180, 990), f"核验码：{code}", font=_font(30), fill=RED, anchor="lm")
-    draw.text((180, 1035), VERIFY_LINE.format(code=code), font=_font(26), fill=GREY, anchor="lm")
+    if base_url:
+        from quizzes.qr import qr_image
 
-    out = io.BytesIO()
-    img.save(out, format="PNG", optimize=True)
-    return out.getvalue()
+        url = verify_url(base_url, code)
+        qr = qr_image(url, QR_SIZE)
+        img.paste(qr, (150, h - 90 - qr.size[1]))
+        x = 150 + qr.size[0] + 30
+        draw.text((x, 985), f"核验码：{code}", font=_font(30), fill=RED, anchor="lm")
+        line = VERIFY_URL_LINE.format(url=url)
+        draw.text((x, 1030), line, font=_fit(draw, line, 26, w - 120 - x, 18), fill=GREY, anchor="lm")
+    else:
+        draw.text((180, 990), f"核验码：{code}", font=_font(30), fill=RED, anchor="lm")
+        draw.text((180, 1035), VERIFY_LINE.format(code=code), font=_font(26), fill=GREY, anchor="lm")
+    return img

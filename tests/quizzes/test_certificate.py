@@ -102,3 +102,53 @@ def test_cli_renders_a_verified_certificate(tmp_path, db_path, engine, clock):
                                   "--out", str(tmp_path / "x.png")])
     assert missing.exit_code == 1 and "没有核验码为 LB-2222-2222 的证书" in missing.output
     assert not (tmp_path / "x.png").exists()
+
+    pdf = tmp_path / "证书.pdf"
+    result = runner.invoke(cli, ["--home", str(tmp_path), "campaign", "certificate", code, "--out", str(pdf),
+                                 "--base-url", "https://lawbot.example.cn"])
+    assert result.exit_code == 0, result.output
+    assert pdf.read_bytes() == render_certificate(cert, organiser="西南大学武装部", fmt="pdf",
+                                                  base_url="https://lawbot.example.cn")
+    wrong = runner.invoke(cli, ["--home", str(tmp_path), "campaign", "certificate", code, "--out",
+                                str(tmp_path / "证书.gif")])
+    assert wrong.exit_code != 0 and ".png 或 .pdf" in wrong.output and "Traceback" not in wrong.output
+
+
+# ---- QR code of the verification page, PDF, review status (issue 16) ----------------------
+
+def test_the_certificate_carries_a_qr_code_of_its_verification_page():
+    from quizzes.certificate import QR_SIZE, verify_url
+    from quizzes.qr import qr_image
+
+    url = verify_url("https://lawbot.example.cn/", CERT.code)
+    assert url == "https://lawbot.example.cn/verify/LB-K7Q2-M9XD"
+    img = image(render_certificate(CERT, base_url="https://lawbot.example.cn")).convert("RGB")
+    qr = qr_image(url, QR_SIZE)
+    left, top = 150, SIZE[1] - 90 - qr.size[1]
+    placed = img.crop((left, top, left + qr.size[0], top + qr.size[1]))
+    assert ImageChops.difference(placed, qr).getbbox() is None  # exactly the symbol of that URL
+    other = qr_image(verify_url("https://lawbot.example.cn", "LB-AAAA-BBBB"), QR_SIZE)
+    assert ImageChops.difference(placed, other).getbbox() is not None
+    without = image(render_certificate(CERT)).convert("RGB").crop((left, top, left + qr.size[0], top + qr.size[1]))
+    assert ImageChops.difference(placed, without).getbbox() is not None
+
+
+def test_a_pdf_of_one_a4_landscape_page():
+    import re
+
+    pdf = render_certificate(CERT, base_url="https://lawbot.example.cn", fmt="pdf")
+    assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
+    assert pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") + pdf.count(b"/Type /Page>") >= 1
+    box = [float(x) for x in re.search(rb"/MediaBox \[\s*([\d.]+) ([\d.]+) ([\d.]+) ([\d.]+)", pdf).groups()]
+    assert box[2] == pytest.approx(841.9, abs=2) and box[3] == pytest.approx(595.3, abs=3)  # A4 landscape, pt
+    with pytest.raises(QuizError):
+        render_certificate(CERT, fmt="gif")
+
+
+@pytest.mark.parametrize("status, words", [("held", "复核"), ("revoked", "撤销")])
+def test_a_held_or_revoked_certificate_is_never_rendered(status, words):
+    from types import SimpleNamespace
+
+    record = SimpleNamespace(**{**CERT.__dict__, "status": status})
+    with pytest.raises(QuizError, match=words):
+        render_certificate(record)
