@@ -155,6 +155,18 @@ def reindex_with_progress(kb) -> None:
                    "请按新条文更新 kb/data/views.jsonl。", err=True)
 
 
+def fresh_index(kb, rebuild: bool = False) -> None:
+    """Say so when the index is older than the store; long-running channels rebuild it first."""
+    notice = kb.stale_notice()
+    if notice is None:
+        return
+    if rebuild and not kb.store.read_only:
+        click.echo("检索索引与数据库不一致，正在重建……", err=True)
+        reindex_with_progress(kb)
+    else:
+        click.echo(notice, err=True)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--from-list", "from_list", type=click.Path(exists=True, dir_okay=False),
@@ -237,7 +249,9 @@ def search(settings: Settings, question, batch, k, as_json) -> None:
     from bot.batch import result_json, run_batch
     from kb.assistant import Assistant
 
-    assistant = Assistant(_kb(settings))
+    kb = _kb(settings)
+    fresh_index(kb)
+    assistant = Assistant(kb)
     if batch is not None:
         sys.exit(run_batch(assistant, batch, k, sys.stdout))
     if not question:
@@ -264,7 +278,9 @@ def ask(settings: Settings, question: str) -> None:
     from bot.chat import answer_text
     from kb.assistant import Assistant
 
-    click.echo(answer_text(Assistant(_kb(settings)), question))
+    kb = _kb(settings)
+    fresh_index(kb)
+    click.echo(answer_text(Assistant(kb), question))
 
 
 @cli.command()
@@ -345,7 +361,9 @@ def evaluate_cmd(settings: Settings, path: str, as_json: bool, misses: bool) -> 
         raise click.ClickException(str(exc))
     from kb.assistant import Assistant
 
-    assistant = Assistant(_kb(settings))
+    kb = _kb(settings)
+    fresh_index(kb)
+    assistant = Assistant(kb)
 
     def predict(question: str) -> Prediction:
         r, answerable = assistant.decide(question, 10)
@@ -427,7 +445,9 @@ def chat(settings: Settings) -> None:
     from bot.chat import run_chat
     from kb.assistant import Assistant
 
-    run_chat(Assistant(_kb(settings)))
+    kb = _kb(settings)
+    fresh_index(kb, rebuild=True)
+    run_chat(Assistant(kb))
 
 
 @cli.command()

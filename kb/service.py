@@ -19,6 +19,10 @@ from kb.settings import Settings
 from kb.store import Store
 
 
+STALE_INDEX = ("注意：检索索引比法规库旧（有法规已导入但还没有建入索引），检索结果可能缺少最新的法规；"
+               "请运行 lawbot reindex。")
+
+
 class KnowledgeBase:
     def __init__(self, settings: Settings, embedder=None, params: RetrievalParams | None = None):
         self.settings = settings
@@ -47,6 +51,13 @@ class KnowledgeBase:
         if self._store is not None:
             self._store.close()
             self._store = None
+
+    def stale_notice(self) -> str | None:
+        """:data:`STALE_INDEX` if an index exists but is older than the store (an ingest stopped
+        before its rebuild, another model, changed views), else None. Every channel shows it."""
+        if index_meta(self.settings.index_dir) is None:
+            return None  # no index at all: the search itself says to ingest
+        return STALE_INDEX if self.index_is_stale() else None
 
     def index_is_stale(self) -> bool:
         meta = index_meta(self.settings.index_dir)
