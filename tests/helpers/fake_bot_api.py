@@ -20,6 +20,7 @@ import itertools
 import json
 import logging
 import mimetypes
+import random
 import re
 import struct
 import threading
@@ -818,7 +819,9 @@ class FakeBotApi:
         self._queue: list[dict[str, Any]] = []
         self._history: dict[int, dict[str, Any]] = {}  # every update enqueued, by update_id
         self._again: list[dict[str, Any]] = []  # confirmed updates Telegram sends once more
-        self._update_ids = itertools.count(10001)
+        # Telegram's update ids are large and differ between bots; a fresh start per fake keeps a
+        # bot's inbox (which skips ids it has handled) from mistaking a new fake's updates for repeats.
+        self._update_ids = itertools.count(random.randrange(10_000, 2**31 - 10**7))
         self._allowed_updates: frozenset[str] | None = None
         self._poll_generation = 0
         self._webhook: dict[str, Any] | None = None
