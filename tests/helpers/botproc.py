@@ -105,6 +105,15 @@ def rows(path: Path, sql: str, params=()) -> list[tuple]:
         return con.execute(sql, params).fetchall()
 
 
+def held_certificates(db) -> int:
+    """No flagged participant holds a valid certificate (issue #14 item 5); how many are held."""
+    if "status" not in {r[1] for r in rows(db, "PRAGMA table_info(certificates)")}:
+        return 0
+    assert rows(db, "SELECT count(*) FROM certificates c JOIN attempts t ON t.id = c.attempt_id"
+                    " WHERE t.flagged = 1 AND c.status = 'valid'") == [(0,)]
+    return rows(db, "SELECT count(*) FROM certificates WHERE status = 'held'")[0][0]
+
+
 def quiz_buttons(message: dict) -> list[str]:
     return [b.get("callback_data", "") for row in (message.get("reply_markup") or {}).get("inline_keyboard", [])
             for b in row if b.get("callback_data", "")[:3] in ("qa:", "qt:")]

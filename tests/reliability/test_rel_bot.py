@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from tests.helpers.botproc import (STAFF, BotProcess, answer_first, free_port, integrity, key_of, open_question,
-                                   rows)
+from tests.helpers.botproc import (STAFF, BotProcess, answer_first, free_port, held_certificates, integrity, key_of,
+                                   open_question, rows)
 
 pytestmark = pytest.mark.reliability
 SH = ZoneInfo("Asia/Shanghai")
@@ -63,7 +63,7 @@ def check_quiz_db(home, acknowledged: dict[tuple[int, int], int]) -> dict:
             assert ranking.check(conn, cid) == []
     finally:
         conn.close()
-    return {"answers": len(stored), "finished": len(scores)}
+    return {"answers": len(stored), "finished": len(scores), "held": held_certificates(db)}
 
 
 def play(api, student, question, upto: int, acknowledged: dict) -> dict:
@@ -113,7 +113,7 @@ def test_kill_9_mid_round_resumes_and_keeps_every_acknowledged_answer(api, small
     assert integrity(small_home_copy / "lawbot.db") == "ok" and integrity(small_home_copy / "inbox.db") == "ok"
     assert "Traceback" not in bot.log() and "swigfaiss" not in bot.log()
     print(f"kill -9 mid-round: {kills} kill, {len(students)} students, {len(acknowledged)} acknowledged answers, "
-          f"{figures['answers']} stored once each")
+          f"{figures['answers']} stored once each, {figures['held']} flagged certificates held")
 
 
 def test_429_with_retry_after_is_waited_out_and_replies_go_once(api, small_home_copy, tmp_path) -> None:

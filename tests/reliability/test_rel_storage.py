@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from kb.service import STALE_INDEX
-from tests.helpers.botproc import BotProcess, integrity, rows
+from tests.helpers.botproc import BotProcess, held_certificates, integrity, rows
 from tests.helpers.paths import CORE, REPO
 
 pytestmark = pytest.mark.reliability
@@ -129,7 +129,8 @@ def test_concurrent_writers_with_one_killed(small_home_copy, tmp_path) -> None:
     in_db = {i for (i,) in rows(home / "lawbot.db", "SELECT id FROM question_log")}
     assert set(logged) <= in_db and len(logged) == len(set(logged))
     assert integrity(db) == "ok" and integrity(home / "lawbot.db") == "ok"
-    print(f"concurrent writers: {len(procs)} processes, 2 killed; {len(answered)} acknowledged answers and "
+    held = held_certificates(db)
+    print(f"concurrent writers: {held} flagged certificates held; {len(procs)} processes, 2 killed; {len(answered)} acknowledged answers and "
           f"{len(logged)} log rows stored exactly once; {len(finished)} rounds finished; integrity ok")
 
 
