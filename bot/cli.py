@@ -34,6 +34,8 @@ def usage_message(exc: click.UsageError) -> str:
     elif isinstance(exc, click.BadParameter):
         detail = _CLICK_WORDS.sub(lambda m: _CLICK_ZH[m.group(0)], exc.message.rstrip("。."))
         text = f"{name} 的值无效：{detail}" if name else detail
+    elif (m := _NO_COMMAND.match(exc.format_message())):
+        text = f"没有命令 {m.group(1)}" + (f"（您是不是想用 {m.group(2)}？）" if m.group(2) else "")
     else:
         text = exc.format_message()
     path = exc.ctx.command_path.split(" ", 1)[-1] if exc.ctx else ""
@@ -46,6 +48,7 @@ _CLICK_ZH = {" is not a valid integer range": " 不是有效的整数", " is not
              " does not exist": " 不存在", " is a directory": " 是文件夹，不是文件",
              " is a file": " 是文件，不是文件夹", " is not one of": " 不是可选值之一", "File ": "文件 ",
              "Path ": "路径 ", "Directory ": "文件夹 "}
+_NO_COMMAND = re.compile(r"No such command '(.+?)'\.(?: Did you mean '(.+?)'\?)?")
 _CLICK_WORDS = re.compile("|".join(re.escape(k) for k in sorted(_CLICK_ZH, key=len, reverse=True)))
 
 
@@ -59,7 +62,10 @@ class LawbotGroup(click.Group):
         try:
             code = super().main(*args, standalone_mode=False, **kwargs)
         except click.UsageError as exc:
-            click.echo(usage_message(exc), err=True)
+            if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group: its help, as click shows it
+                exc.show()
+            else:
+                click.echo(usage_message(exc), err=True)
             sys.exit(exc.exit_code)
         except click.ClickException as exc:
             click.echo(f"错误：{exc.format_message()}", err=True)

@@ -26,6 +26,13 @@ def commands(group: click.Group, path: tuple[str, ...] = ()) -> Iterator[tuple[t
             yield (*path, name), command
 
 
+def groups(group: click.Group, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    yield path
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            yield from groups(command, (*path, name))
+
+
 def hostile_files(folder: Path) -> list[Path]:
     """Files no command can use: binary junk under every extension the CLI reads, an empty file,
     a JSONL file of broken lines."""
@@ -84,15 +91,15 @@ def walk(home: Path, files: Path, embedder: str = "hash") -> Iterator[dict]:
 
     hostile_files(files)
     runner = CliRunner()
-    for path, command in commands(cli):
-        for extra in invocations(command, files):
-            argv = ["--home", str(home), "--embedder", embedder, *path, *extra]
-            result = runner.invoke(cli, argv, input="", env={"TELEGRAM_BOT_TOKEN": ""})
-            crashed = result.exception is not None and not isinstance(result.exception, SystemExit)
-            output = result.output  # stdout and stderr as a terminal shows them
-            yield {"argv": [*path, *extra], "exit": result.exit_code,
-                   "traceback": crashed or "Traceback" in output,
-                   "error": repr(result.exception) if crashed else "", "output": output[-300:]}
+    cases = [(path, ["不存在的命令"]) for path in groups(cli)]
+    cases += [(path, extra) for path, command in commands(cli) for extra in invocations(command, files)]
+    for path, extra in cases:
+        argv = ["--home", str(home), "--embedder", embedder, *path, *extra]
+        result = runner.invoke(cli, argv, input="", env={"TELEGRAM_BOT_TOKEN": ""})
+        crashed = result.exception is not None and not isinstance(result.exception, SystemExit)
+        output = result.output  # stdout and stderr as a terminal shows them
+        yield {"argv": [*path, *extra], "exit": result.exit_code, "traceback": crashed or "Traceback" in output,
+               "error": repr(result.exception) if crashed else "", "output": output[-300:]}
 
 
 def main() -> None:
