@@ -41,7 +41,7 @@ def test_redelivered_registration_answer_is_not_taken_for_the_next_field(small_h
         async with FakeBotApi() as api:
             staff, student = api.user(STAFF), api.user(STUDENT)
             now = datetime.now().timestamp()
-            async with quiz_bot(api, small_home_copy, embedder=HashEmbedder(), staff=(STAFF,)) as app:
+            async with quiz_bot(api, small_home_copy, embedder=HashEmbedder(), staff=(STAFF,)):
                 created = await staff.send_text(f"/newcampaign CQ1 | 测试竞赛 | {local(now - 3600)} | "
                                                 f"{local(now + 86400)} | 题数 5 | 每题 30 秒 | 及格 3")
                 assert "已创建活动" in created.text, created.text
@@ -54,9 +54,8 @@ def test_redelivered_registration_answer_is_not_taken_for_the_next_field(small_h
                 assert await no_more_replies(api, STUDENT, before)
                 done = await student.send_text("重庆大学")
                 assert "报名成功" in done.text and "张三，重庆大学" in done.text, done.text
-                rows = await app.bot_data["services"].quiz(
-                    lambda ops: ops.engine.conn.execute("SELECT name, school FROM registrations").fetchall())
-                assert [tuple(r) for r in rows] == [("张三", "重庆大学")]
+        rows = sqlite3.connect(small_home_copy / "quiz.db").execute("SELECT name, school FROM registrations")
+        assert rows.fetchall() == [("张三", "重庆大学")]
 
     run(main(), timeout=60)
 
