@@ -24,9 +24,9 @@ import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ class Inbox:
         self._claims = 0
 
     @classmethod
-    def for_home(cls, home: Path, **kwargs) -> "Inbox":
+    def for_home(cls, home: Path, **kwargs) -> Inbox:
         return cls(Path(home) / FILE_NAME, **kwargs)
 
     def _db(self) -> sqlite3.Connection:

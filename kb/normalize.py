@@ -23,10 +23,10 @@ MAX_RAW = MAX_QUESTION * 8  # raw input beyond this is over-long whatever its ma
 TOO_LONG = "您的问题有点长（超过 {limit} 字），请用一两句话说明您最想了解的情况，例如“防空洞能租来开店吗？”。"
 EMPTY = "请输入您想了解的问题。"
 
-_BLOCKS = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.I | re.S)
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_BLOCKS = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>")
-_BREAKS = re.compile(r"<br\s*/?>|</p\s*>|</div\s*>|</li\s*>", re.I)
+_BREAKS = re.compile(r"<br\s*/?>|</p\s*>|</div\s*>|</li\s*>", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 
 

@@ -54,7 +54,7 @@ def unprivileged() -> list[str]:
     if setpriv is None:
         pytest.skip("running as root without setpriv: cannot make a directory read-only")
     prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search,-fowner"]
-    probe = subprocess.run([*prefix, "true"], capture_output=True)
+    probe = subprocess.run([*prefix, "true"], capture_output=True, check=False)
     if probe.returncode != 0:
         pytest.skip(f"setpriv cannot drop capabilities here: {probe.stderr.decode()[:200]}")
     return prefix
@@ -71,12 +71,12 @@ def read_only_home(small_home_copy):
 def lawbot(prefix: list[str], home: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO), "TELEGRAM_BOT_TOKEN": ""}
     return subprocess.run([*prefix, sys.executable, "-m", "bot.cli", "--home", str(home), "--embedder", "hash",
-                           *args], capture_output=True, text=True, env=env, cwd=REPO, timeout=120)
+                           *args], capture_output=True, text=True, check=False, env=env, cwd=REPO, timeout=120)
 
 
 def test_read_only_home_reads_and_refuses_writes_in_one_line(read_only_home, tmp_path) -> None:
     prefix = unprivileged()
-    probe = subprocess.run([*prefix, "touch", str(read_only_home / "probe")], capture_output=True)
+    probe = subprocess.run([*prefix, "touch", str(read_only_home / "probe")], capture_output=True, check=False)
     assert probe.returncode != 0, "the home is still writable"
     before = {p.name: p.stat().st_mtime_ns for p in read_only_home.rglob("*")}
 
@@ -105,7 +105,7 @@ def test_read_only_home_walk_has_no_traceback(read_only_home, tmp_path) -> None:
     files = tmp_path / "files"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     result = subprocess.run([*prefix, sys.executable, "-m", "tests.helpers.cli_walk", str(read_only_home), str(files)],
-                            capture_output=True, text=True, env=env, cwd=REPO, timeout=600)
+                            capture_output=True, text=True, check=False, env=env, cwd=REPO, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(records) > 200

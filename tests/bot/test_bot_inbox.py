@@ -3,7 +3,6 @@ gets an update again — during /join registration, a citizen's question, a webh
 and answers it once. A small home with the hash embedder: retrieval is not the point here."""
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 import sqlite3

@@ -51,12 +51,11 @@ class BotProcess:
                      "--webhook-port", str(self.webhook_port), "--webhook-secret", "s3cret"]
         return args
 
-    def start(self, timeout: float = 60.0) -> "BotProcess":
+    def start(self, timeout: float = 60.0) -> BotProcess:
         """Start and wait until it is taking updates (polling, or listening for webhook POSTs)."""
         polls = len(self.api.calls("getUpdates"))
-        log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(self.argv(), cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(self.argv(), cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         self.starts += 1
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

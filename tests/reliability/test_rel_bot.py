@@ -13,8 +13,17 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from tests.helpers.botproc import (STAFF, BotProcess, answer_first, free_port, held_certificates, integrity, key_of,
-                                   open_question, rows)
+from tests.helpers.botproc import (
+    STAFF,
+    BotProcess,
+    answer_first,
+    free_port,
+    held_certificates,
+    integrity,
+    key_of,
+    open_question,
+    rows,
+)
 
 pytestmark = pytest.mark.reliability
 SH = ZoneInfo("Asia/Shanghai")

@@ -77,9 +77,9 @@ def wait_for_acks(path: Path, n: int, timeout: float = 60) -> None:
 
 
 def test_concurrent_writers_with_one_killed(small_home_copy, tmp_path) -> None:
+    from quizzes import ranking
     from quizzes.bank import load_bank
     from quizzes.engine import CampaignSpec, QuizEngine
-    from quizzes import ranking
 
     home = small_home_copy
     engine = QuizEngine(home / "quiz.db", load_bank().questions)
@@ -97,7 +97,7 @@ def test_concurrent_writers_with_one_killed(small_home_copy, tmp_path) -> None:
         wait_for_acks(tmp_path / f"ack{victim}.jsonl", 12 if victim == 0 else 40)
         procs[victim].send_signal(signal.SIGKILL)
     for w, proc in procs.items():
-        out, err = proc.communicate(timeout=300)
+        _, err = proc.communicate(timeout=300)
         if w in victims:
             assert proc.returncode == -signal.SIGKILL
         else:
