@@ -85,9 +85,10 @@ class SearchIndex:
             return 0.0
         return len(np.unique(self.view_ids[self.view_ids >= 0])) / self.dense.ntotal
 
-    def view_search(self, qvec: np.ndarray, k: int) -> list[tuple[int, float]]:
+    def view_search(self, qvec: np.ndarray, k: int, skip_rows: frozenset[int] = frozenset()) -> list[tuple[int, float]]:
         """Articles whose question views are closest to the query: (article id, best cosine),
-        best first, one entry per article."""
+        best first, one entry per article; ``skip_rows`` are views left out (a view asked as
+        itself, when fitting the ranker on the views)."""
         if not self.has_views:
             return []
         _single_thread_faiss()
@@ -95,7 +96,7 @@ class SearchIndex:
                                          min(k, self.views.ntotal))
         best: dict[int, float] = {}
         for r, s in zip(rows[0], scores[0]):
-            if r >= 0:
+            if r >= 0 and int(r) not in skip_rows:
                 aid = int(self.view_ids[r])
                 if aid not in best:
                     best[aid] = float(s)

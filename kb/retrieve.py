@@ -16,6 +16,7 @@ from kb.decide import DEFAULT_DECISION, VIEWS_DECISION, DecisionModel, has_domai
 from kb.index import SearchIndex
 from kb.model import Article, Hit
 from kb.query import LawCatalog, QueryInfo, understand
+from kb.rank import Channels, asked, default_ranker, features
 from kb.store import Store
 from kb.synonyms import default_synonyms
 from kb.text import tokenize
@@ -52,9 +53,12 @@ class RetrievalParams:
     view_weight: float = 1.0
     decision: DecisionModel = DEFAULT_DECISION
     specifics_window: int = 3  # top articles checked for a number the question asks for
+    ranker: bool = False  # the learned ranker (kb.rank, kb/data/ranker.json) orders the candidates
+    rank_depth: int = 30  # how many fused candidates it re-orders
 
 
-WITH_VIEWS = RetrievalParams(use_views=True, bm25_weight=0.5, liability_boost=0.008, decision=VIEWS_DECISION)
+WITH_VIEWS = RetrievalParams(use_views=True, bm25_weight=0.5, liability_boost=0.008, decision=VIEWS_DECISION,
+                             ranker=True)
 # Views are used when they cover this share of the indexed articles (the core corpus: 84%). A
 # national corpus that happens to contain the core laws (STARD's does) keeps the plain settings:
 # a view channel holding only defence articles would push them into every civil-law answer.
@@ -165,11 +169,62 @@ class Retriever:
                             cosine=best_cos, view_cosine=view_cos, unstated=unstated)
 
     def _fuse(self, text: str, info: QueryInfo) -> tuple[list[Hit], float, float]:
-        """RRF of dense, view and BM25 candidates; returns hits and the decision's two cosines
-        (best article, best view)."""
+        """Candidates ranked (by the learned ranker when there is one, else RRF with bonuses),
+        then the region rule; returns hits and the decision's two cosines (best article, view)."""
+        p = self.params
+        found = self.channels(text, info)
+        if found is None:
+            return [], 0.0, 0.0
+        ch, sources, allowed, decision_cos, view_cos = found
+        if not ch.rrf:
+            return [], decision_cos, view_cos
+        ranked = sorted(ch.rrf, key=ch.rrf.get, reverse=True)[: p.candidates]
+        articles = [a for a in self.store.articles_by_ids(ranked) if a.region in allowed]
+        scores = self.scores(articles, ch, text, info)
+        hits = [Hit(a, scores[a.id], tuple(sorted(sources[a.id]))) for a in articles]
+        hits.sort(key=lambda h: h.score, reverse=True)
+        return (order_by_region(hits, info.regions, self.home_region, p.region_window), decision_cos,
+                view_cos)
+
+    def scores(self, articles: list[Article], ch: Channels, text: str, info: QueryInfo) -> dict[int, float]:
+        """Score of each candidate: the learned ranker over the first ``rank_depth`` fused
+        candidates (those below keep their order under them), else RRF plus hand-set bonuses."""
+        p = self.params
+        ranker = default_ranker() if p.ranker else None
+        if ranker is None:
+            liability = p.liability_boost if asks_consequence(text) else 0.0
+
+            def score(a: Article) -> float:
+                bonus = p.named_law_boost if a.law_id in info.law_ids else 0.0
+                if liability and LIABILITY_CHAPTER.search(a.chapter):
+                    bonus += liability
+                return ch.rrf[a.id] + bonus
+
+            return {a.id: score(a) for a in articles}
+        rows = self.feature_rows(articles[: p.rank_depth], ch, text, info)
+        out = {a.id: 100.0 + ranker.score(row) for a, row in zip(articles, rows)}
+        out.update({a.id: ch.rrf[a.id] for a in articles[p.rank_depth:]})
+        return out
+
+    def feature_rows(self, articles: list[Article], ch: Channels, text: str, info: QueryInfo) -> list[list[float]]:
+        asks = asked(text)
+        size = {}
+        for a in articles:
+            if a.law_id not in size:
+                law = self.catalog.by_id(a.law_id)
+                size[a.law_id] = law.article_count if law else 0
+        return [features(a, ch, text, asks, info.law_ids, info.regions, self.home_region, size[a.law_id])
+                for a in articles]
+
+    def channels(self, text: str, info: QueryInfo, skip_views: frozenset[int] = frozenset()):
+        """The three channels' signals for a question: (Channels, sources, allowed regions,
+        decision cosine, best view cosine), or None for an empty question.
+
+        ``skip_views`` are rows of the view index left out (a view asked as itself), for fitting the
+        ranker on the views without leaking their own entry."""
         p = self.params
         if not text.strip():
-            return [], 0.0, 0.0
+            return None
         extra = default_synonyms().expansions(text)
         expanded = f"{text} {' '.join(extra)}" if extra else text
         vecs = self.embedder.embed_queries([text, expanded] if extra else [text])
@@ -178,11 +233,13 @@ class Retriever:
 
         scores: dict[int, float] = {}
         sources: dict[int, set[str]] = {}
+        ranks: dict[str, dict[int, int]] = {"dense": {}, "view": {}, "bm25": {}}
 
         def add(ranked_ids, weight: float, source: str) -> None:
             for rank, aid in enumerate(ranked_ids):
                 scores[aid] = scores.get(aid, 0.0) + weight / (p.rrf_k + rank + 1)
                 sources.setdefault(aid, set()).add(source)
+                ranks[source].setdefault(aid, rank)
 
         # Another region named (北京的防空地下室…) and not the home one: the home region's
         # regulations do not apply there, so only national law and the named region's compete.
@@ -196,10 +253,12 @@ class Retriever:
             return law_of.get(aid, (0, "全国"))[1] in allowed
 
         dense = {aid: c for aid, c in self.index.dense_search(qvec, 2 * p.candidates) if ok(aid)}
+        text_cos = dict(dense)
         views: list[tuple[int, float]] = []
         view_cos = 0.0
         if p.use_views:
-            views = [(aid, c) for aid, c in self.index.view_search(vecs[-1], 4 * p.candidates) if ok(aid)]
+            views = [(aid, c) for aid, c in self.index.view_search(vecs[-1], 4 * p.candidates, skip_views)
+                     if ok(aid)]
             # A law with no views at all (one staff loaded after the views were written) takes part
             # in the view channel through its text, as if the text were its view: otherwise its
             # articles would compete in two channels against three.
@@ -214,24 +273,11 @@ class Retriever:
         if views and p.view_weight:
             add([aid for aid, _ in views], p.view_weight, "view")
         bm = self.index.bm25_scores(tokenize(expanded if p.expand_bm25 else text))
-        ranked_bm = (int(self.index.bm25_ids[r]) for r in np.argsort(-bm) if bm[r] > 0)
-        add(list(islice((aid for aid in ranked_bm if ok(aid)), p.candidates)), p.bm25_weight, "bm25")
-        if not scores:
-            return [], decision_cos, view_cos
-        ranked = sorted(scores, key=scores.get, reverse=True)[: p.candidates]
-        liability = p.liability_boost if asks_consequence(text) else 0.0
-
-        def score(a: Article) -> float:
-            bonus = p.named_law_boost if a.law_id in info.law_ids else 0.0
-            if liability and LIABILITY_CHAPTER.search(a.chapter):
-                bonus += liability
-            return scores[a.id] + bonus
-
-        hits = [Hit(a, score(a), tuple(sorted(sources[a.id])))
-                for a in self.store.articles_by_ids(ranked) if a.region in allowed]
-        hits.sort(key=lambda h: h.score, reverse=True)
-        return (order_by_region(hits, info.regions, self.home_region, p.region_window), decision_cos,
-                view_cos)
+        ranked_bm = ((int(self.index.bm25_ids[r]), float(bm[r])) for r in np.argsort(-bm) if bm[r] > 0)
+        top_bm = list(islice((x for x in ranked_bm if ok(x[0])), p.candidates))
+        add([aid for aid, _ in top_bm], p.bm25_weight, "bm25")
+        ch = Channels(scores, text_cos, dict(views), dict(top_bm), ranks["dense"], ranks["view"], ranks["bm25"])
+        return ch, sources, allowed, decision_cos, view_cos
 
 
 def order_by_region(hits: list[Hit], named: tuple[str, ...], home_region: str,
