@@ -82,24 +82,24 @@ async def bench(home: Path, users: int, messages: int, unthrottled: bool) -> dic
     from telegram.ext import AIORateLimiter
 
     from bot.telegram.app import MAX_RETRIES, build_application
-    from bot.telegram.services import Services
+    from bot.telegram.workers import Services
     from kb.settings import Settings
     from tests.helpers import FakeBotApi
     from tests.helpers.fake_bot_api import polling
 
-    from bot.telegram.services import AnswerOps
+    from app.answering import Answering
 
     core_times: list[float] = []
-    original_ask = AnswerOps.ask
+    original_ask = Answering.ask
 
-    def timed_ask(self, text, user_ref):  # time spent in the core per question (answer worker)
+    def timed_ask(self, *args, **kwargs):  # time spent in the core per question (answer worker)
         started = time.perf_counter()
         try:
-            return original_ask(self, text, user_ref)
+            return original_ask(self, *args, **kwargs)
         finally:
             core_times.append(time.perf_counter() - started)
 
-    AnswerOps.ask = timed_ask
+    Answering.ask = timed_ask
     pool = questions()
     with FakeBotApi.in_thread() as api:
         settings = Settings(home=home, telegram_api_base_url=api.base_url, questions_per_minute=0)

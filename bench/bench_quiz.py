@@ -236,7 +236,7 @@ async def run_once(participants: int, concurrency: int, accuracy: float, via_bot
     from telegram.ext import AIORateLimiter
 
     from bot.telegram.app import MAX_RETRIES, build_application
-    from bot.telegram.services import Services
+    from bot.telegram.workers import Services
     from kb.settings import Settings
 
     first_uid = 100_000

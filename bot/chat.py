@@ -1,17 +1,19 @@
-"""The terminal chat: the same answering core as the bot, one question per line."""
+"""The terminal chat: the same answering operation as the bot (:mod:`app.answering`), one
+question per line."""
 from __future__ import annotations
 
 import click
 
+from app.answering import Answering
 from bot.render_text import render_answer
 from kb.answer import INTRODUCTION
 
 
-def answer_text(assistant, question: str, channel: str = "cli") -> str:
-    return render_answer(assistant.answer(question, channel=channel))
+def answer_text(answering: Answering, question: str, channel: str = "cli") -> str:
+    return render_answer(answering.ask(question, channel=channel))
 
 
-def run_chat(assistant) -> None:
+def run_chat(answering: Answering) -> None:
     click.echo(INTRODUCTION + "输入“退出”结束。")
     while True:
         try:
@@ -22,5 +24,5 @@ def run_chat(assistant) -> None:
         if line.strip() in {"退出", "exit", "quit", "q"}:
             click.echo("再见！")
             return
-        click.echo(answer_text(assistant, line, channel="terminal"))
+        click.echo(answer_text(answering, line, channel="terminal"))
         click.echo("")

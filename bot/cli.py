@@ -240,12 +240,12 @@ def search(settings: Settings, question, batch, k, as_json) -> None:
 @click.pass_obj
 def ask(settings: Settings, question: str) -> None:
     """用日常语言提问，得到引用原文的回答。"""
+    from app.answering import Answering
     from bot.chat import answer_text
-    from kb.assistant import Assistant
 
     kb = _kb(settings)
     fresh_index(kb)
-    click.echo(answer_text(Assistant(kb), question))
+    click.echo(answer_text(Answering(kb), question))
 
 
 @cli.command()
@@ -407,12 +407,12 @@ def faq_remove(settings: Settings, faq_id: int) -> None:
 @click.pass_obj
 def chat(settings: Settings) -> None:
     """在终端里与普法助手对话（输入“退出”结束）。"""
+    from app.answering import Answering
     from bot.chat import run_chat
-    from kb.assistant import Assistant
 
     kb = _kb(settings)
     fresh_index(kb, rebuild=True)
-    run_chat(Assistant(kb))
+    run_chat(Answering(kb))
 
 
 @cli.command()
@@ -446,9 +446,9 @@ def start(settings: Settings, corpus: str) -> None:
         kb.close()
         run_bot(settings, token)
         return
-    from kb.assistant import Assistant
+    from app.answering import Answering
 
-    run_chat(Assistant(kb))
+    run_chat(Answering(kb))
 
 
 @cli.group(name="bot")

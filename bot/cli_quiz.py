@@ -2,13 +2,13 @@
 
 The groups are attached to the main CLI in :mod:`bot.cli`; commands load the engine lazily.
 Expected failures (QuizError) become one Chinese line on stderr and exit code 1 in
-``LawbotGroup``; times typed or shown here are local to ``settings.timezone``.
+``LawbotGroup``; times typed or shown here are local to ``settings.timezone`` and parsed by the
+application layer (:mod:`app.campaigns`), exactly as the bot's /newcampaign parses them.
 """
 from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 
@@ -120,61 +120,6 @@ def quiz_list(settings: Settings, as_json, tags, status, bank_paths) -> None:
 
 # ---- campaign -------------------------------------------------------------------------------
 
-def _parse_local(text: str, tz: str, what: str) -> float:
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    cleaned = " ".join(text.replace("T", " ").split())
-    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(cleaned, fmt).replace(tzinfo=ZoneInfo(tz)).timestamp()
-        except ValueError:
-            continue
-    raise click.BadParameter(f"“{text}”不是有效时间，请写成 2027-06-01 08:00 的形式。", param_hint=what)
-
-
-def _parse_fields(text: str) -> dict[str, bool]:
-    """``college,class?,student_no``: listed fields are asked; a trailing ? makes one optional."""
-    from quizzes.engine import REGISTRATION_FIELDS
-
-    fields = {}
-    for part in (p.strip() for p in text.replace("，", ",").split(",")):
-        if not part:
-            continue
-        name, required = (part[:-1], False) if part.endswith("?") else (part, True)
-        if name not in REGISTRATION_FIELDS:
-            raise click.BadParameter(f"未知的报名项“{name}”（可选：{', '.join(REGISTRATION_FIELDS)}）。",
-                                     param_hint="--fields")
-        fields[name] = required
-    return fields
-
-
-def read_headcounts(path: str | Path) -> dict[str, int]:
-    """A CSV with the columns 学校, 人数 (UTF-8, with or without BOM)."""
-    import csv
-
-    from quizzes.errors import QuizError
-
-    try:
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise QuizError(f"{path}：请把文件另存为 UTF-8 编码的 CSV。") from None
-    rows = csv.DictReader(text.splitlines())
-    if not rows.fieldnames or not {"学校", "人数"} <= {f.strip() for f in rows.fieldnames}:
-        raise QuizError(f"{path}：第一行应为表头“学校,人数”。")
-    counts: dict[str, int] = {}
-    for line, row in enumerate(rows, 2):
-        row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
-        if not row["学校"] and not row["人数"]:
-            continue
-        if not row["学校"] or not row["人数"].isdigit() or int(row["人数"]) <= 0:
-            raise QuizError(f"{path}：第 {line} 行应有学校名称和正整数人数。")
-        if row["学校"] in counts:
-            raise QuizError(f"{path}：第 {line} 行的学校“{row['学校']}”重复。")
-        counts[row["学校"]] = int(row["人数"])
-    return counts
-
-
 def _state(c, now: float) -> str:
     return STATE["before"] if now < c.starts_at else STATE["open"] if now < c.ends_at else STATE["after"]
 
@@ -221,14 +166,13 @@ def describe_campaign(eng, c) -> str:
 def campaign_create(settings: Settings, code, name, start, end, count, seconds, tags, attempts, practice,
                     fields, pass_mark, organiser, headcounts, bank_paths) -> None:
     """创建知识竞赛活动（时间按本地时区）。"""
-    from quizzes.engine import CampaignSpec
+    from app.campaigns import campaign_spec, read_headcounts
 
-    spec = CampaignSpec(
-        code=code, name=name, starts_at=_parse_local(start, settings.timezone, "--start"),
-        ends_at=_parse_local(end, settings.timezone, "--end"), question_count=count,
-        seconds_per_question=seconds, tags=tuple(t.strip() for t in tags.replace("，", ",").split(",") if t.strip()),
-        scored_attempts=attempts, practice_attempts=practice, fields=_parse_fields(fields), pass_mark=pass_mark,
-        organiser=organiser, headcounts=read_headcounts(headcounts) if headcounts else {}, created_by="cli")
+    spec = campaign_spec(
+        code=code, name=name, start=start, end=end, tz=settings.timezone, tags=tags, fields=fields,
+        question_count=count, seconds_per_question=seconds, scored_attempts=attempts,
+        practice_attempts=practice, pass_mark=pass_mark, organiser=organiser,
+        headcounts=read_headcounts(headcounts) if headcounts else {}, created_by="cli")
     with _engine(settings, bank_paths) as eng:
         c = eng.create_campaign(spec)
         click.echo("已创建活动：\n" + describe_campaign(eng, c))

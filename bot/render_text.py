@@ -1,7 +1,8 @@
 """Plain-text rendering of answers and articles for the terminal (CLI ``ask`` and ``chat``)."""
 from __future__ import annotations
 
-from kb.answer import FAQ_DISCLAIMER, Answer
+from app.answering import Reply, faq_lines
+from kb.answer import Answer
 from kb.model import Article
 
 
@@ -20,10 +21,12 @@ def article_block(article: Article, highlight: str = "") -> str:
     return block
 
 
-def render_answer(answer: Answer) -> str:
+def render_answer(reply: Reply | Answer) -> str:
+    """A reply as terminal text (a bare core Answer is shown as its Reply without resolved basis)."""
+    reply = reply if isinstance(reply, Reply) else Reply(reply)
+    answer = reply.answer
     if answer.kind == "faq":
-        basis = "、".join(b.citation() for b in answer.faq.basis)
-        return "\n".join((answer.message, f"法律依据：{basis}", FAQ_DISCLAIMER + answer.help_line))
+        return "\n".join(faq_lines(reply))
     if answer.kind != "statute":
         quoted = ["依据" + article_block(q.article, q.highlight) for q in answer.quotes]  # advice: the rule
         return "\n".join(p for p in (answer.message, *quoted, answer.help_line) if p)

@@ -7,7 +7,7 @@ Entry points: :func:`parse_bytes` (an upload: bytes and a file name) and :func:`
 per-format parsers are :func:`parse_markdown`, :func:`parse_html`, :func:`parse_docx` and
 :func:`parse_text`. Every failure is an :class:`IngestError` with a one-line Chinese message.
 """
-from ingest.dispatch import DEFAULT_LIMITS, Limits, parse_bytes, parse_path
+from ingest.dispatch import DEFAULT_LIMITS, FORMATS, Limits, parse_bytes, parse_path
 from ingest.docx import DocxLimits, parse_docx
 from ingest.errors import (DecodeError, EmptyFileError, IngestError, NoArticlesError, TooLargeError,
                            TruncatedFileError, UnsafeFileError, UnsupportedFormatError)
@@ -17,7 +17,7 @@ from ingest.plaintext import parse_text
 
 __all__ = [
     "parse_bytes", "parse_path", "parse_markdown", "parse_html", "parse_docx", "parse_text",
-    "Limits", "DocxLimits", "DEFAULT_LIMITS",
+    "Limits", "DocxLimits", "DEFAULT_LIMITS", "FORMATS",
     "IngestError", "EmptyFileError", "UnsupportedFormatError", "DecodeError", "TooLargeError",
     "UnsafeFileError", "TruncatedFileError", "NoArticlesError",
 ]

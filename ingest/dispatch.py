@@ -23,6 +23,7 @@ from ingest.textdecode import decode_text
 _MiB = 1024 * 1024
 _BY_EXTENSION = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
                  ".xhtml": "html", ".docx": "docx", ".txt": "text", ".text": "text"}
+FORMATS = tuple(_BY_EXTENSION)  # the one list of file extensions lawbot loads (folders, uploads)
 _KNOWN_UNSUPPORTED = {
     ".pdf": "暂不支持 PDF 文件，请下载 DOCX 版本或复制正文保存为 TXT 后再导入。",
     ".doc": "暂不支持旧版 Word（.doc）文件，请另存为 DOCX 后再导入。",

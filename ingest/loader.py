@@ -16,10 +16,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from ingest.dispatch import FORMATS
 from kb.model import ParsedLaw
 from kb.store import LoadReport, Store
 
-SUPPORTED = (".md", ".markdown", ".html", ".htm", ".docx", ".txt")
+SUPPORTED = FORMATS  # what a folder contributes: every format the parsers read
 
 
 @dataclass(frozen=True)

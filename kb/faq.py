@@ -106,12 +106,9 @@ class FaqBook:
         self._cache = None
         return cur.rowcount > 0
 
-    def import_csv(self, data: str | bytes, created_by: str = "") -> list[FaqEntry]:
-        """Columns 问题/question, 答案/answer, 依据/basis. All rows or none; errors name the row."""
-        if isinstance(data, bytes):
-            from ingest.textdecode import decode_text
-
-            data = decode_text(data, "faq.csv")
+    def import_csv(self, data: str, created_by: str = "") -> list[FaqEntry]:
+        """Columns 问题/question, 答案/answer, 依据/basis. All rows or none; errors name the row.
+        ``data`` is text: decoding a file is the caller's job (``app.curation.decode_csv``)."""
         rows = list(csv.DictReader(io.StringIO(data)))
         cols = {"question": ("问题", "question"), "answer": ("答案", "answer"), "basis": ("依据", "法律依据", "basis")}
         parsed, errors = [], []

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from quizzes import ranking, store
+from quizzes import ranking, rules, store
 from quizzes.bank import TOPICS
 from quizzes.codes import certificate_mac, new_code, normalise_code, normalise_student_no, student_hash
 from quizzes.errors import AttemptLimit, NotFound, QuizError, RegistrationError, WindowClosed
@@ -52,7 +52,7 @@ from quizzes.export import local_time, write_results
 from quizzes.model import (AUDIENCES, DIFFICULTIES, ORIGINS, Basis, Question,  # noqa: F401
                            question_from_dict, question_to_dict)
 
-REGISTRATION_FIELDS = ("college", "class", "student_no")  # optional ones; name and school always
+REGISTRATION_FIELDS = rules.REGISTRATION_FIELDS  # optional ones; name and school always
 MIN_HUMAN_MS = 800  # answers faster than this after the question was sent are flagged
 LATE_GRACE_S = 1.0  # network slack after a deadline before an answer counts as late
 
@@ -221,11 +221,9 @@ class Certificate:
 
 _JUDGEMENT = ({"正确", "错误"}, {"对", "错"}, {"是", "否"}, {"√", "×"})
 _FIXED_OPTION = re.compile(r"^(以上|上述)|^(全部|都|均)(正确|错误|不正确|对|错|是|不是)$")
-_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
 _STUDENT_NO = re.compile(r"^[A-Z0-9_-]{3,32}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
-MIN_SECONDS, MAX_SECONDS = 5, 600  # Telegram's poll open_period range
-MAX_QUESTIONS = 50
+MIN_SECONDS, MAX_SECONDS, MAX_QUESTIONS = rules.MIN_SECONDS, rules.MAX_SECONDS, rules.MAX_QUESTIONS
 
 
 def option_order(question: Question, rng: random.Random) -> tuple[int, ...]:
@@ -357,27 +355,7 @@ class QuizEngine:
     @_locked
     def create_campaign(self, spec: CampaignSpec) -> Campaign:
         """Raises QuizError (duplicate code, bad window, not enough questions for the tags …)."""
-        code = unicodedata.normalize("NFKC", spec.code or "").strip().upper()
-        if not _CODE.match(code):
-            raise QuizError("活动代码只能由字母、数字、连字符组成（2–32 个字符），例如 CQU2027。")
-        name = " ".join((spec.name or "").split())
-        if not name or len(name) > 60:
-            raise QuizError("请给活动起一个名称（不超过 60 个字）。")
-        if spec.ends_at <= spec.starts_at:
-            raise QuizError("活动的结束时间必须晚于开始时间。")
-        if spec.ends_at <= self.clock():
-            raise QuizError("活动的结束时间已经过去了。")
-        if not 1 <= spec.question_count <= MAX_QUESTIONS:
-            raise QuizError(f"每轮题数应在 1 到 {MAX_QUESTIONS} 之间。")
-        if not MIN_SECONDS <= spec.seconds_per_question <= MAX_SECONDS:
-            raise QuizError(f"每题限时应在 {MIN_SECONDS} 到 {MAX_SECONDS} 秒之间。")
-        if not 1 <= spec.scored_attempts <= 10 or not 0 <= spec.practice_attempts <= 100:
-            raise QuizError("正式答题次数应在 1 到 10 之间，练习次数在 0 到 100 之间。")
-        if not 1 <= spec.pass_mark <= spec.question_count:
-            raise QuizError(f"合格分数应在 1 到每轮题数（{spec.question_count}）之间。")
-        unknown = [f for f in spec.fields if f not in REGISTRATION_FIELDS]
-        if unknown:
-            raise QuizError(f"未知的报名项：{'、'.join(unknown)}（可选：college、class、student_no）。")
+        code, name = rules.check_spec(spec, self.clock())
         tags = tuple(dict.fromkeys(t.strip() for t in spec.tags if t.strip()))
         bad_tags = [t for t in tags if t not in self.known_tags()]
         if bad_tags:

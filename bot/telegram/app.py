@@ -22,7 +22,7 @@ from bot.telegram import browse, callbacks as cb, citizens, quiz, quiz_join, qui
 from bot.telegram import inbox as update_inbox
 from bot.telegram.errors import on_error
 from bot.telegram.limits import QuestionLimiter
-from bot.telegram.services import Services
+from bot.telegram.workers import Services
 from kb.settings import Settings
 
 log = logging.getLogger(__name__)

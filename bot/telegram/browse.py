@@ -15,7 +15,7 @@ _REFERENCE = re.compile(
 
 
 async def laws_command(update: Update, context: Context) -> None:
-    laws = await services(context).store(lambda ops: ops.laws())
+    laws = await services(context).library(lambda ops: ops.laws())
     await reply(update, context, screens.laws_screen(laws, 0))
 
 
@@ -26,21 +26,21 @@ async def article_command(update: Update, context: Context) -> None:
         return
     law, number = m.group("law").strip(), m.group("number")
     try:
-        article = await services(context).store(lambda ops: ops.lookup(law, number))
+        article = await services(context).library(lambda ops: ops.article(law, number))
     except NotFoundError as exc:
         message = str(exc)
         if "lawbot" in message:  # the core's CLI hint; point to /laws instead
             message = texts.LAW_NOT_FOUND.format(name=law)
         await reply(update, context, render.esc(message))
         return
-    versions = await services(context).store(lambda ops: ops.version_articles(article.version_id))
+    versions = await services(context).library(lambda ops: ops.version_articles(article.version_id))
     await reply(update, context, screens.article_screen(versions, article.id))
 
 
 async def laws_page(update: Update, context: Context) -> None:
     query = update.callback_query
     page = int(cb.LAWS.match(query.data).group(1))
-    laws = await services(context).store(lambda ops: ops.laws())
+    laws = await services(context).library(lambda ops: ops.laws())
     await answer_query(query)
     await show(query, context, screens.laws_screen(laws, page))
 
@@ -48,7 +48,7 @@ async def laws_page(update: Update, context: Context) -> None:
 async def version(update: Update, context: Context) -> None:
     query = update.callback_query
     version_id = int(cb.VERSION.match(query.data).group(1))
-    articles = await services(context).store(lambda ops: ops.version_articles(version_id))
+    articles = await services(context).library(lambda ops: ops.version_articles(version_id))
     if not articles:
         await answer_query(query, texts.BUTTON_EXPIRED, alert=True)
         return
@@ -59,7 +59,7 @@ async def version(update: Update, context: Context) -> None:
 async def chapter(update: Update, context: Context) -> None:
     query = update.callback_query
     version_id, index, page = map(int, cb.CHAPTER.match(query.data).groups())
-    articles = await services(context).store(lambda ops: ops.version_articles(version_id))
+    articles = await services(context).library(lambda ops: ops.version_articles(version_id))
     if not articles:
         await answer_query(query, texts.BUTTON_EXPIRED, alert=True)
         return
@@ -71,7 +71,7 @@ async def article(update: Update, context: Context) -> None:
     query = update.callback_query
     mode, article_id = cb.ARTICLE.match(query.data).groups()
     article_id = int(article_id)
-    found, articles = await services(context).store(lambda ops: ops.with_version(article_id))
+    found, articles = await services(context).library(lambda ops: ops.with_version(article_id))
     if found is None:
         await answer_query(query, texts.BUTTON_EXPIRED, alert=True)
         return

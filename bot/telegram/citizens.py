@@ -10,11 +10,11 @@ from bot.telegram.common import (Context, answer_query, is_staff, limiter, reply
 from bot.telegram.limits import has_words, too_long
 from bot.telegram.screens import chapters_of
 from bot.telegram.staff import take_answer
-from kb.assistant import MAX_QUESTION
+from app.answering import MAX_QUESTION
 
 
 async def start(update: Update, context: Context) -> None:
-    laws, articles = await services(context).store(lambda ops: ops.counts())
+    laws, articles = await services(context).library(lambda ops: ops.counts())
     text = texts.start_text(laws, articles, settings(context).legal_hotline)
     await reply(update, context, text + (texts.STAFF_HELP if is_staff(update, context) else ""))
 
@@ -40,8 +40,8 @@ async def question(update: Update, context: Context) -> None:
             await reply(update, context, texts.SLOW_DOWN)
         return
     ref = user_ref(update)
-    answer, basis = await services(context).ask(text, ref)
-    await reply(update, context, render.answer_replies(answer, basis))
+    answered = await services(context).ask(text, ref)
+    await reply(update, context, render.answer_replies(answered))
 
 
 async def other_message(update: Update, context: Context) -> None:
@@ -56,7 +56,7 @@ async def full_text(update: Update, context: Context) -> None:
     """查看全文: the whole article when the answer showed an excerpt, else its whole chapter."""
     query = update.callback_query
     article_id = int(cb.FULL.match(query.data).group(1))
-    article, version = await services(context).store(lambda ops: ops.with_version(article_id))
+    article, version = await services(context).library(lambda ops: ops.with_version(article_id))
     if article is None:
         await answer_query(query, texts.BUTTON_EXPIRED, alert=True)
         return
@@ -72,7 +72,7 @@ async def full_text(update: Update, context: Context) -> None:
 async def related(update: Update, context: Context) -> None:
     query = update.callback_query
     ids = [int(i) for i in cb.RELATED.match(query.data).group(1).split(",")]
-    articles = await services(context).store(lambda ops: ops.articles(ids))
+    articles = await services(context).library(lambda ops: ops.articles(ids))
     await answer_query(query)
     await send(context, update.effective_chat.id, render.related_replies(articles))
 
@@ -81,7 +81,7 @@ async def feedback(update: Update, context: Context) -> None:
     query = update.callback_query
     log_id, sign = cb.FEEDBACK.match(query.data).groups()
     ref, positive = user_ref(update), sign == "+"
-    ok = await services(context).store(lambda ops: ops.feedback(int(log_id), ref, positive))
+    ok = await services(context).curation(lambda ops: ops.feedback(int(log_id), ref, positive))
     if not ok:
         await answer_query(query, texts.BUTTON_EXPIRED)
     elif positive:

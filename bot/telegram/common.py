@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 
 from bot.telegram.limits import QuestionLimiter
 from bot.telegram.render import Reply
-from bot.telegram.services import Services
+from bot.telegram.workers import Services
 from kb.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -45,8 +45,8 @@ from bot.telegram import callbacks as cb
 from bot.telegram import quiz_render as qr
 from bot.telegram import render, screens, texts
 from bot.telegram.common import Context, answer_query, reply, send, services, user_ref
-from bot.telegram.quiz_ops import Step
-from bot.telegram.services import Services
+from app.quiz import Step
+from bot.telegram.workers import Services
 from kb.errors import NotFoundError
 from quizzes.engine import LATE_GRACE_S, Item, RoundResult
 from quizzes.errors import QuizError

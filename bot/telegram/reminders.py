@@ -21,7 +21,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from bot.telegram import texts
 from bot.telegram.common import Context, reply, services, settings
-from bot.telegram.services import Services
+from bot.telegram.workers import Services
 from kb.settings import Settings
 from quizzes.reminders import GRACE_S, Broadcast, due_occasion, next_occasion
 

@@ -13,9 +13,11 @@ from typing import Iterable, Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from app.answering import Reply as AppReply
+from app.answering import faq_lines
 from bot.render_text import version_label
 from bot.telegram import callbacks as cb
-from kb.answer import FAQ_DISCLAIMER, Answer
+from kb.answer import Answer
 from kb.model import Article
 
 MAX_MESSAGE = 4096  # Telegram's limit, in UTF-16 code units of the parsed text
@@ -159,12 +161,15 @@ def _footer(*parts: str) -> str:
     return f"<i>{esc(text)}</i>" if text else ""
 
 
-def answer_replies(answer: Answer, basis: Sequence[Article] = ()) -> list[Reply]:
-    """An answer of any kind as messages; ``basis`` are the FAQ pair's articles, resolved."""
+def answer_replies(answer: AppReply | Answer, basis: Sequence[Article] = ()) -> list[Reply]:
+    """An answer of any kind as messages: an :class:`app.answering.Reply` (a bare core
+    :class:`Answer` with ``basis``, the FAQ pair's resolved articles, is wrapped in one)."""
+    reply = answer if isinstance(answer, AppReply) else AppReply(answer, tuple(basis))
+    answer = reply.answer
     if answer.kind == "statute":
         return _statute(answer)
     if answer.kind == "faq":
-        return _faq(answer, basis)
+        return _faq(reply)
     if answer.kind in ("decline", "advice", "military"):
         kb = keyboard([[button("📚 浏览已收录的法规", cb.laws(0))]]) if answer.kind == "decline" else None
         quoted = [article_block(q.article, q.highlight, "📖 依据", QUOTE_LIMIT) for q in answer.quotes]
@@ -186,11 +191,11 @@ def _statute(answer: Answer) -> list[Reply]:
     return replies(blocks, keyboard([first, _feedback_row(answer)]))
 
 
-def _faq(answer: Answer, basis: Sequence[Article]) -> list[Reply]:
-    cited = "、".join(f"《{esc(b.law)}》{esc(b.label or f'第{b.article}条')}" for b in answer.faq.basis)
-    blocks = [f"💡 {esc(answer.message)}", f"法律依据：{cited}", _footer(FAQ_DISCLAIMER, answer.help_line)]
-    first = [button("📄 查看依据条文", cb.show_article(basis[0].id))] if basis else []
-    return replies(blocks, keyboard([first, _feedback_row(answer)]))
+def _faq(reply: AppReply) -> list[Reply]:
+    message, basis_line, footer = faq_lines(reply)
+    blocks = [f"💡 {esc(message)}", esc(basis_line), f"<i>{esc(footer)}</i>"]
+    first = [button("📄 查看依据条文", cb.show_article(reply.basis[0].id))] if reply.basis else []
+    return replies(blocks, keyboard([first, _feedback_row(reply.answer)]))
 
 
 # ---- whole articles and chapters ------------------------------------------------------------

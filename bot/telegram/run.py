@@ -15,7 +15,7 @@ from urllib.parse import quote, urlparse
 from telegram import Update
 
 from bot.telegram.app import build_application
-from bot.telegram.services import Services
+from bot.telegram.workers import Services
 from kb.errors import ConfigError
 from kb.settings import Settings
 

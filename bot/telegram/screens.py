@@ -6,9 +6,9 @@ as the version exists (versions are never edited, only superseded).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Sequence
 
+from app.browsing import Chapter, chapters_of  # noqa: F401 (re-exported for the handlers)
 from bot.telegram import callbacks as cb
 from bot.telegram.render import Reply, article_block, button, esc, keyboard, replies
 from kb.model import Article, Law
@@ -16,24 +16,6 @@ from kb.model import Article, Law
 LAWS_PER_PAGE = 10
 ARTICLES_PER_PAGE = 20
 NO_CHAPTER = "（未分章）"
-
-
-@dataclass(frozen=True)
-class Chapter:
-    index: int
-    name: str
-    articles: tuple[Article, ...]
-
-
-def chapters_of(articles: Sequence[Article]) -> list[Chapter]:
-    """Consecutive articles grouped by their top-level chapter heading."""
-    groups: list[tuple[str, list[Article]]] = []
-    for a in articles:
-        name = a.chapter.split(" / ")[0] if a.chapter else ""
-        if not groups or groups[-1][0] != name:
-            groups.append((name, []))
-        groups[-1][1].append(a)
-    return [Chapter(i, name, tuple(arts)) for i, (name, arts) in enumerate(groups)]
 
 
 def _nav(prev_data: str | None, next_data: str | None) -> list:

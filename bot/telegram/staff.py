@@ -13,6 +13,7 @@ from pathlib import PurePath
 from telegram import ForceReply, Update
 from telegram.constants import ParseMode
 
+from app.loading import upload_refusal
 from bot.telegram import callbacks as cb
 from bot.telegram import render, staff_screens, texts
 from bot.telegram.common import (Context, answer_query, is_staff, reply, send, services, show,
@@ -22,8 +23,6 @@ from ingest.errors import IngestError
 from kb.faq import FaqError
 
 log = logging.getLogger(__name__)
-FORMATS = {".md", ".markdown", ".html", ".htm", ".xhtml", ".docx", ".txt"}
-MAX_UPLOAD = 20 * 1024 * 1024  # the Bot API's download limit
 SEPARATORS = ("||", "｜｜")
 
 
@@ -47,12 +46,9 @@ async def document(update: Update, context: Context) -> None:
         return
     doc = update.effective_message.document
     name = PurePath(doc.file_name or "").name
-    if PurePath(name).suffix.lower() not in FORMATS:
-        await reply(update, context, "请发送 Markdown（.md）、HTML（.html）、DOCX（.docx）或 TXT 格式的法规文件，"
-                                     "并保留文件扩展名。")
-        return
-    if doc.file_size and doc.file_size > MAX_UPLOAD:
-        await reply(update, context, "文件太大（超过 20 MB），无法导入。")
+    refusal = upload_refusal(name, doc.file_size)  # formats and limits: app.loading, for every channel
+    if refusal:
+        await reply(update, context, refusal)
         return
     data = bytes(await (await doc.get_file()).download_as_bytearray())
     ref = user_ref(update)
@@ -94,7 +90,7 @@ async def upload_decision(update: Update, context: Context) -> None:
 
 @staff_only
 async def unanswered(update: Update, context: Context) -> None:
-    groups = await services(context).store(lambda ops: ops.unanswered(10))
+    groups = await services(context).curation(lambda ops: ops.unanswered(10))
     await reply(update, context, staff_screens.unanswered_replies(groups))
 
 
@@ -102,7 +98,7 @@ async def unanswered(update: Update, context: Context) -> None:
 async def start_answer(update: Update, context: Context) -> None:
     query = update.callback_query
     log_id, ref = int(cb.ANSWER.match(query.data).group(1)), user_ref(update)
-    question = await services(context).store(lambda ops: ops.start_answer(ref, log_id))
+    question = await services(context).curation(lambda ops: ops.start_answer(ref, log_id))
     if question is None:
         await answer_query(query, texts.BUTTON_EXPIRED, alert=True)
         return
@@ -115,7 +111,7 @@ async def start_answer(update: Update, context: Context) -> None:
 async def take_answer(update: Update, context: Context, text: str) -> bool:
     """If this staff member is answering a question, treat ``text`` as "答案 || 依据"."""
     ref = user_ref(update)
-    log_id = await services(context).store(lambda ops: ops.pending_answer(ref))
+    log_id = await services(context).curation(lambda ops: ops.pending_answer(ref))
     if log_id is None:
         return False
     sep = next((s for s in SEPARATORS if s in text), None)
@@ -125,7 +121,8 @@ async def take_answer(update: Update, context: Context, text: str) -> bool:
         return True
     answer, basis = (part.strip() for part in text.split(sep, 1))
     try:
-        faq, resolved = await services(context).store(lambda ops: ops.add_answer(ref, log_id, answer, basis))
+        faq, resolved = await services(context).curation(lambda ops: ops.add_answer(
+            ref, log_id, answer, basis, created_by=f"telegram:{ref}"))
     except FaqError as exc:
         await reply(update, context, f"{render.esc(str(exc))}\n请修改后重新发送，或发送 /cancel 取消。")
         return True
@@ -136,13 +133,13 @@ async def take_answer(update: Update, context: Context, text: str) -> bool:
 
 async def cancel(update: Update, context: Context) -> None:
     ref = user_ref(update)
-    cleared = await services(context).store(lambda ops: ops.cancel_answer(ref))
+    cleared = await services(context).curation(lambda ops: ops.cancel_answer(ref))
     await reply(update, context, "已取消答复。" if cleared else "当前没有进行中的操作。")
 
 
 @staff_only
 async def faq(update: Update, context: Context) -> None:
-    entries = await services(context).store(lambda ops: ops.faq_entries())
+    entries = await services(context).curation(lambda ops: ops.faq_entries())
     await reply(update, context, staff_screens.faq_replies(entries))
 
 
@@ -150,7 +147,7 @@ async def faq(update: Update, context: Context) -> None:
 async def faq_remove(update: Update, context: Context) -> None:
     query = update.callback_query
     faq_id = int(cb.FAQ_REMOVE.match(query.data).group(1))
-    removed = await services(context).store(lambda ops: ops.faq_remove(faq_id))
+    removed = await services(context).curation(lambda ops: ops.faq_remove(faq_id))
     await answer_query(query, f"已停用问答 #{faq_id}。" if removed else "这条问答已停用。")
     if removed:
         log.info("staff %s retired faq %s", user_ref(update), faq_id)
@@ -161,5 +158,5 @@ async def faq_remove(update: Update, context: Context) -> None:
 async def stats(update: Update, context: Context) -> None:
     args = context.args or []
     days = int(args[0]) if args and args[0].isdigit() and 1 <= int(args[0]) <= 366 else 7
-    result = await services(context).store(lambda ops: ops.stats(days))
+    result = await services(context).curation(lambda ops: ops.stats(days))
     await reply(update, context, staff_screens.stats_replies(result, days))

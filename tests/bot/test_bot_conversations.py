@@ -20,7 +20,7 @@ import pytest
 from bot.telegram import texts
 from bot.telegram.app import build_application
 from bot.telegram.run import Webhook
-from bot.telegram.services import Services
+from bot.telegram.workers import Services
 from kb.settings import Settings
 from tests.helpers import FakeBotApi, assert_all_ok, run
 from tests.helpers.quiz_bot import quiz_bot
@@ -126,10 +126,10 @@ def test_question_answer_and_each_button(home, e5) -> None:
             assert "改进" in toasts()[1].params["text"]
             services = app.bot_data["services"]
             log_id = int(answer.buttons[1][0]["callback_data"].split(":")[1])
-            rows = await services.store(lambda ops: ops.store.db.execute(
+            rows = await services.curation(lambda ops: ops.store.db.execute(
                 "SELECT user_ref, value FROM feedback WHERE log_id=?", (log_id,)).fetchall())
             assert rows == [(str(CITIZEN), -1)]  # the second press replaced the first
-            logged = await services.store(lambda ops: ops.log.entry(log_id))
+            logged = await services.curation(lambda ops: ops.log.entry(log_id))
             assert logged["user_ref"] == str(CITIZEN) and logged["channel"] == "telegram"
             assert_all_ok(api)
 
@@ -229,15 +229,15 @@ def test_flood_control_429_is_waited_out_and_retried(home, e5) -> None:
 
 
 def test_errors_get_a_polite_reply_and_polling_goes_on(home, e5, monkeypatch, caplog) -> None:
-    from bot.telegram.services import AnswerOps
+    from app.answering import Answering
 
-    def broken(self, text, user_ref):
+    def broken(self, text, channel="cli", user_ref="", log_question=True):
         raise RuntimeError("simulated failure")
 
     async def main() -> None:
         async with FakeBotApi() as api, running_bot(api, home, e5):
             user = api.user(CITIZEN)
-            monkeypatch.setattr(AnswerOps, "ask", broken)
+            monkeypatch.setattr(Answering, "ask", broken)
             assert (await user.send_text("人防法第二十二条")).text == texts.ERROR
             monkeypatch.undo()
             assert "第二十二条" in (await user.send_text("人防法第二十二条")).text

@@ -254,7 +254,7 @@ def test_webhook_options_and_file_url() -> None:
 # ---- pending state (SQLite) ------------------------------------------------------------------
 
 def test_pending_uploads_claim_once_expire_and_recover(store) -> None:
-    from bot.telegram.pending import PendingAnswers, PendingUploads
+    from app.pending import PendingAnswers, PendingUploads
 
     uploads = PendingUploads(store.db)
     uid = uploads.add("9001", "a.md", b"\x00bytes", "法")

@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from app.campaigns import SpecError
+from app.campaigns import parse_campaign_message as parse_campaign
 from bot.telegram import callbacks as cb
 from bot.telegram import quiz_render as qr
 from bot.telegram.quiz import KeyedLocks
 from bot.telegram.quiz_join import clean, fields_of, next_field
-from bot.telegram.quiz_staff import SpecError, parse_campaign
 from quizzes.engine import Campaign, Item, RankRow, Review, RoundResult, SchoolRow
 from quizzes.model import Basis, Question
 from tests.helpers.fake_bot_api import parse_html, utf16_len

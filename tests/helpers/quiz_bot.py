@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from bot.telegram.app import build_application
-from bot.telegram.services import Services
+from bot.telegram.workers import Services
 from kb.settings import Settings
 
 from .fake_bot_api import BotMessage, FakeBotApi, FakeUser, polling

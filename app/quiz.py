@@ -1,10 +1,12 @@
-"""The quiz worker's side: one :class:`QuizEngine` and one :class:`Reminders` on ``quiz.db``.
+"""Quizzes and campaigns as channels use them: rounds, registration, standings, staff reports,
+exports, certificates and the 6·5 reminders, over one :class:`QuizEngine` and one
+:class:`Reminders` on ``quiz.db``.
 
-Everything here is blocking and runs on the bot's single "quiz" worker thread
-(``await services.quiz(fn)`` with ``fn(ops: QuizOps)``). A round's step (record an answer,
-present the next item or close the round) is one call, so one thread hop decides it and the
-handler can acknowledge as soon as the call returns: by then the answer is committed.
-No Telegram here; the handlers turn the returned values into messages.
+Everything here is blocking; one :class:`QuizOps` belongs to one thread (the bot runs it on its
+"quiz" worker: ``await services.quiz(fn)`` with ``fn(ops: QuizOps)``). A round's step (record an
+answer, present the next item or close the round) is one call, so one call decides it and a
+channel can acknowledge as soon as it returns: by then the answer is committed.
+No Telegram, no HTTP here; channels turn the returned values into messages or pages.
 """
 from __future__ import annotations
 

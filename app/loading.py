@@ -1,0 +1,134 @@
+"""Loading laws and rebuilding the index: one policy for ``lawbot ingest``, ``lawbot start`` and
+staff uploads (bot, web).
+
+The rules live here once: which file formats are accepted (:data:`FORMATS`, the parsers' own
+list), how large an upload may be (:data:`MAX_UPLOAD_BYTES`), and "load, then rebuild the index
+when the store changed or the index is stale" (:func:`load_and_index`). Uploads are previewed
+first and loaded only on confirmation (:class:`Uploads`); the staged bytes wait in SQLite, so a
+preview survives a restart and a confirmation delivered twice loads once.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path, PurePath
+from typing import Callable, Iterable
+
+from app.pending import PendingUploads
+from ingest.dispatch import DEFAULT_LIMITS, FORMATS
+from ingest.loader import Failure, LoadSummary, expand_paths, load_files
+from kb.service import KnowledgeBase
+from kb.store import LoadReport
+
+__all__ = ["FORMATS", "MAX_UPLOAD_BYTES", "FORMATS_TEXT", "upload_refusal", "load_and_index", "reindex",
+           "IndexReport", "Loaded", "Staged", "Uploads", "expand_paths", "Failure", "LoadSummary"]
+
+MAX_UPLOAD_BYTES = DEFAULT_LIMITS.max_file_bytes  # 20 MiB, also the Bot API's download limit
+FORMATS_TEXT = "Markdown（.md）、HTML（.html）、DOCX（.docx）或 TXT"
+Progress = Callable[[int], None]
+Phase = Callable[[str, int], None]
+
+
+def upload_refusal(filename: str, size: int | None) -> str | None:
+    """Why an upload is refused before its bytes are fetched (a polite Chinese line), or None."""
+    if PurePath(PurePath(filename or "").name).suffix.lower() not in FORMATS:
+        return f"请发送 {FORMATS_TEXT} 格式的法规文件，并保留文件扩展名。"
+    if size and size > MAX_UPLOAD_BYTES:
+        return f"文件太大（超过 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB），无法导入。"
+    return None
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """What a rebuild did: current articles indexed and question views left out as stale."""
+
+    articles: int
+    views: int
+    views_stale: int
+
+
+def reindex(kb: KnowledgeBase, progress: Progress | None = None, phase: Phase | None = None) -> IndexReport:
+    """Rebuild the dense and BM25 indexes from the store and swap them in atomically."""
+    from kb.index import index_meta
+
+    kb.reindex(progress=progress, phase=phase)
+    meta = index_meta(kb.settings.index_dir) or {}
+    return IndexReport(kb.store.count_current_articles(), int(meta.get("views", 0)),
+                       int(meta.get("views_stale", 0)))
+
+
+def load_and_index(kb: KnowledgeBase, paths: Iterable[str | os.PathLike], *,
+                   on_item: Callable[[LoadReport | Failure], None] | None = None,
+                   index: bool = True, progress: Progress | None = None,
+                   phase: Phase | None = None) -> tuple[LoadSummary, IndexReport | None]:
+    """Load files and folders (folders: every file in :data:`FORMATS`), each law in one
+    transaction, then rebuild the index if anything changed or the index is stale.
+    Resumable: stored laws are reported unchanged, cached vectors are reused."""
+    summary = load_files(kb.store, expand_paths(paths), on_item=on_item)
+    report = None
+    if index and (summary.changed or kb.index_is_stale()):
+        report = reindex(kb, progress, phase)
+    return summary, report
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A previewed upload: what loading it would do; ``upload_id`` None when it changes nothing."""
+
+    report: LoadReport
+    upload_id: int | None
+
+
+@dataclass(frozen=True)
+class Loaded:
+    report: LoadReport
+    filename: str
+    articles_indexed: int
+
+
+class Uploads:
+    """Staff uploads: preview, then load on confirmation (blocking; one thread per instance)."""
+
+    def __init__(self, kb: KnowledgeBase, channel: str = "telegram"):
+        self.kb = kb
+        self.channel = channel
+        self.pending = PendingUploads(kb.store.db)
+
+    def close(self) -> None:
+        self.kb.close()
+
+    def stage(self, user_ref: str, filename: str, data: bytes) -> Staged:
+        """Parse and preview (raises IngestError with a Chinese message); keep the bytes for 确认."""
+        from ingest import parse_bytes
+
+        name = Path(filename).name or filename
+        parsed = parse_bytes(data, name)
+        report = self.kb.store.preview_law(parsed, f"{self.channel}:{name}")
+        if not report.changed_store:
+            return Staged(report, None)
+        return Staged(report, self.pending.add(user_ref, name, data, report.law_title))
+
+    def confirm(self, upload_id: int) -> Loaded | None:
+        """Load the staged file and swap in a rebuilt index; None if gone, expired or already taken."""
+        from ingest import parse_bytes
+
+        claimed = self.pending.claim(upload_id)
+        if claimed is None:
+            return None
+        filename, data = claimed
+        try:
+            report = self.kb.store.load_law(parse_bytes(data, filename), f"{self.channel}:{filename}")
+            if report.changed_store or self.kb.index_is_stale():
+                self.kb.reindex()
+        except BaseException:
+            self.pending.release(upload_id)
+            raise
+        self.pending.finish(upload_id)
+        return Loaded(report, filename, self.kb.store.count_current_articles())
+
+    def cancel(self, upload_id: int) -> bool:
+        return self.pending.cancel(upload_id)
+
+    def recover(self) -> int:
+        """After a restart: make uploads interrupted while loading confirmable again."""
+        return self.pending.recover()
