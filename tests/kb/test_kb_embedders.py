@@ -7,7 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from bot.cli import cli
-from kb.embed import SentenceTransformerEmbedder, make_embedder
+from kb.embed import SentenceTransformerEmbedder
+from kb.embedders import make_embedder
 from kb.index import index_meta
 from tests.helpers.paths import CORE
 
