@@ -8,8 +8,9 @@ name accept every name people use (人防法, 《中华人民共和国人民防�
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterable, Sequence
 
+from kb.errors import NotFoundError
 from kb.lookup import find_article, find_law
 from kb.model import Article, Law
 from kb.service import KnowledgeBase
@@ -105,6 +106,18 @@ class Library:
         """An article by id and every article of its version (``(None, [])`` if gone)."""
         found = self.articles([article_id])
         return (found[0], self.version_articles(found[0].version_id)) if found else (None, [])
+
+    def cited(self, basis: Iterable, limit: int = 3) -> list[tuple[Article, list[Article]]]:
+        """The current articles a quiz question cites (objects with ``law``, ``article``,
+        ``suffix``), each with its version's articles; citations no longer found are skipped."""
+        found = []
+        for b in list(basis)[:limit]:
+            try:
+                article = self.article(b.law, f"{b.article}{b.suffix}")
+            except NotFoundError:
+                continue
+            found.append((article, self.version_articles(article.version_id)))
+        return found
 
     def chapters(self, version_id: int) -> list[Chapter]:
         return chapters_of(self.version_articles(version_id))

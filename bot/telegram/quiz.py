@@ -47,7 +47,6 @@ from bot.telegram import render, screens, texts
 from bot.telegram.common import Context, answer_query, reply, send, services, user_ref
 from app.quiz import Step
 from bot.telegram.workers import Services
-from kb.errors import NotFoundError
 from quizzes.engine import LATE_GRACE_S, Item, RoundResult
 from quizzes.errors import QuizError
 
@@ -362,18 +361,7 @@ async def more(update: Update, context: Context) -> None:
     if item is None:
         await answer_query(query, texts.QUIZ_MORE_AFTER, alert=True)
         return
-
-    def lookup(ops):
-        found = []
-        for b in item.question.basis[:3]:
-            try:
-                article = ops.lookup(b.law, f"{b.article}{b.suffix}")
-            except NotFoundError:
-                continue
-            found.append((article, ops.version_articles(article.version_id)))
-        return found
-
-    found = await services(context).store(lookup)
+    found = await services(context).library(lambda ops: ops.cited(item.question.basis))
     if not found:
         await answer_query(query, texts.QUIZ_NO_ARTICLE, alert=True)
         return
