@@ -350,10 +350,10 @@ def faq() -> None:
     """管理常见问答（每条都需注明法律依据）。"""
 
 
-def _faqbook(settings: Settings):
-    from kb.faq import FaqBook
+def _curation(settings: Settings):
+    from app.curation import Curation
 
-    return FaqBook(_kb(settings).store, settings.home_region)
+    return Curation(_kb(settings))
 
 
 @faq.command("add")
@@ -363,7 +363,7 @@ def _faqbook(settings: Settings):
 @click.pass_obj
 def faq_add(settings: Settings, question: str, answer: str, basis: str) -> None:
     """新增一条问答。"""
-    entry = _faqbook(settings).add(question, answer, basis, created_by="cli")
+    entry = _curation(settings).faq_add(question, answer, basis, created_by="cli")
     click.echo(f"已新增问答 #{entry.id}：{entry.question}（依据 {'、'.join(b.citation() for b in entry.basis)}）")
 
 
@@ -372,7 +372,7 @@ def faq_add(settings: Settings, question: str, answer: str, basis: str) -> None:
 @click.pass_obj
 def faq_list(settings: Settings, as_json: bool) -> None:
     """列出现有问答。"""
-    entries = _faqbook(settings).entries()
+    entries = _curation(settings).faq_entries()
     for e in entries:
         if as_json:
             click.echo(json.dumps({"id": e.id, "question": e.question, "answer": e.answer,
@@ -389,7 +389,7 @@ def faq_list(settings: Settings, as_json: bool) -> None:
 @click.pass_obj
 def faq_import(settings: Settings, path: str) -> None:
     """从 CSV 导入问答（列：问题、答案、依据）；有错误时整批不导入。"""
-    entries = _faqbook(settings).import_csv(Path(path).read_bytes(), created_by="cli")
+    entries = _curation(settings).faq_import(Path(path).read_bytes(), created_by="cli")
     click.echo(f"已导入 {len(entries)} 条问答。")
 
 
@@ -398,7 +398,7 @@ def faq_import(settings: Settings, path: str) -> None:
 @click.pass_obj
 def faq_remove(settings: Settings, faq_id: int) -> None:
     """停用一条问答。"""
-    if not _faqbook(settings).remove(faq_id):
+    if not _curation(settings).faq_remove(faq_id):
         raise click.ClickException(f"没有编号为 {faq_id} 的问答。")
     click.echo(f"已删除问答 #{faq_id}。")
 

@@ -104,3 +104,13 @@ def test_cli_and_bot_replies_to_an_faq_question_are_identical(small_kb, settings
     assert "法律依据：《中华人民共和国人民防空法》第三条、《重庆市人民防空条例》第二条" in cli_out.output
     buttons = [b["callback_data"] for row in message.keyboard.to_dict()["inline_keyboard"] for b in row]
     assert any(str(reply.basis[0].id) in data for data in buttons)
+
+
+def test_cli_faq_import_reads_a_gbk_csv(small_kb, settings, tmp_path):
+    from bot.cli import cli
+
+    path = tmp_path / "faq.csv"
+    path.write_bytes("问题,答案,依据\n防空洞能开店吗,可以,人防法第三条\n".encode("gbk"))
+    out = CliRunner().invoke(cli, ["--home", str(settings.home), "--embedder", "hash", "faq", "import", str(path)])
+    assert out.exit_code == 0 and "已导入 1 条问答" in out.output, out.output
+    assert [e.question for e in Curation(small_kb).faq_entries()] == ["防空洞能开店吗"]
