@@ -11,6 +11,7 @@ import json
 import sys
 
 import click
+from pathlib import Path
 
 from kb.settings import Settings
 
@@ -160,11 +161,18 @@ def describe_campaign(eng, c) -> str:
 @click.option("--organiser", default="", help="Organiser shown on the campaign.")
 @click.option("--headcounts", type=click.Path(exists=True, dir_okay=False),
               help="CSV with columns 学校,人数 for participation rates.")
+@click.option("--hold-flagged/--issue-flagged", default=True, show_default=True,
+              help="Hold the certificate of a participant flagged for too-fast answers until reviewed.")
+@click.option("--keep-student-no", is_flag=True,
+              help="Keep student numbers (not only their hash) for this campaign's export; purge deletes them.")
+@click.option("--base-url", default="", metavar="URL", help="Public address of the web server, for the join link.")
+@click.option("--qr", type=click.Path(dir_okay=False), help="Write the join link's QR code here (.png or .svg).")
 @click.option("--bank", "bank_paths", multiple=True, type=click.Path(exists=True),
               help="Bank files or folders instead of quizzes/bank/*.toml.")
 @click.pass_obj
 def campaign_create(settings: Settings, code, name, start, end, count, seconds, tags, attempts, practice,
-                    fields, pass_mark, organiser, headcounts, bank_paths) -> None:
+                    fields, pass_mark, organiser, headcounts, hold_flagged, keep_student_no, base_url, qr,
+                    bank_paths) -> None:
     """创建知识竞赛活动（时间按本地时区）。"""
     from app.campaigns import campaign_spec, read_headcounts
 
@@ -172,10 +180,35 @@ def campaign_create(settings: Settings, code, name, start, end, count, seconds, 
         code=code, name=name, start=start, end=end, tz=settings.timezone, tags=tags, fields=fields,
         question_count=count, seconds_per_question=seconds, scored_attempts=attempts,
         practice_attempts=practice, pass_mark=pass_mark, organiser=organiser,
-        headcounts=read_headcounts(headcounts) if headcounts else {}, created_by="cli")
+        headcounts=read_headcounts(headcounts) if headcounts else {}, created_by="cli",
+        hold_flagged=hold_flagged, keep_student_no=keep_student_no)
     with _engine(settings, bank_paths) as eng:
         c = eng.create_campaign(spec)
         click.echo("已创建活动：\n" + describe_campaign(eng, c))
+        pool = len(eng.questions(c.tags))
+    join_instructions(c, pool, base_url, qr)
+
+
+def join_instructions(c, pool: int, base_url: str, qr: str | None) -> None:
+    """How students join (the link, a QR file) and a warning when the draw pool is small."""
+    from quizzes.pool import pool_warning
+
+    warning = pool_warning(pool, c.question_count, sum(c.headcounts.values()))
+    if warning:
+        click.echo(warning, err=True)
+    path = f"/c/{c.code}"
+    if not base_url:
+        click.echo(f"学生参加方式：用手机打开网页版的 {path}（如 https://你的域名{path}），"
+                   f"或在 Telegram 中发送 /join {c.code}。加 --base-url https://… 可生成完整链接和二维码。")
+        return
+    url = base_url.rstrip("/") + path
+    click.echo(f"学生参加方式：扫码或打开 {url}")
+    if qr:
+        from quizzes.qr import qr_png, qr_svg
+
+        target = Path(qr)
+        target.write_bytes(qr_svg(url) if target.suffix.lower() == ".svg" else qr_png(url))
+        click.echo(f"二维码已保存到 {target}（可打印在海报上或发到班级群）。")
 
 
 @campaign.command("list")
@@ -217,12 +250,14 @@ def _rank_json(eng, r) -> dict:
     return {"rank": r.rank, "name": r.name, "school": r.school, "college": r.college, "class": r.class_name,
             "score": r.score, "total": r.total, "elapsed_s": round(r.elapsed_ms / 1000, 1),
             "finished_at": eng.local_time(r.finished_at, "%Y-%m-%d %H:%M:%S"), "passed": r.passed,
-            "certificate": r.certificate_code, "flagged": r.flagged}
+            "certificate": r.certificate_code, "certificate_status": r.certificate_status or None,
+            "flagged": r.flagged}
 
 
 def _rank_line(r) -> str:
     where = " ".join(x for x in (r.school, r.college, r.class_name) if x)
-    extra = (f"  证书 {r.certificate_code}" if r.certificate_code else "") + ("  [答题过快]" if r.flagged else "")
+    state = {"held": "（待复核）", "revoked": "（已撤销）"}.get(r.certificate_status, "")
+    extra = (f"  证书 {r.certificate_code}{state}" if r.certificate_code else "") + ("  [答题过快]" if r.flagged else "")
     return f"{r.rank:>4}. {r.name}  {where}  {r.score}/{r.total}  用时 {r.elapsed_ms / 1000:.1f} 秒{extra}"
 
 
@@ -289,6 +324,11 @@ def campaign_verify(settings: Settings, certcode) -> None:
             _fail(f"没有编号为 {certcode} 的证书。")
         if not cert.valid:
             _fail(f"证书 {cert.code} 的记录与签名不符，可能被改动过，请勿采信。")
+        if cert.status == "revoked":
+            _fail(f"证书 {cert.code} 已被撤销：{cert.reason or '（未写原因）'}。原记录：{cert.name}（{cert.school}）"
+                  f"在“{cert.campaign_name}”中答对 {cert.score}/{cert.total} 题。")
+        if cert.status == "held":
+            _fail(f"证书 {cert.code} 正在等待主办方复核（{cert.reason or '待复核'}），暂不能作为有效证书。")
         click.echo(f"证书 {cert.code} 有效：{cert.name}（{cert.school}）在“{cert.campaign_name}”（{cert.campaign_code}）"
                    f"中答对 {cert.score}/{cert.total} 题，颁发于 {eng.local_time(cert.issued_at)}。")
 
@@ -306,3 +346,85 @@ def campaign_flagged(settings: Settings, code) -> None:
         for r in rows:
             click.echo(_rank_line(r))
         click.echo(f"共 {len(rows)} 人有答题快于 {MIN_HUMAN_MS} 毫秒的记录。" if rows else "没有异常记录。")
+
+
+@campaign.command("revoke")
+@click.argument("certcode")
+@click.option("--reason", required=True, help="Why, shown by verification (e.g. 复核发现代答).")
+@click.pass_obj
+def campaign_revoke(settings: Settings, certcode, reason) -> None:
+    """撤销一张证书（复核后），核验时显示“已撤销”及原因。"""
+    with _engine(settings, with_bank=False) as eng:
+        change = eng.revoke(certcode, reason, by="cli")
+    click.echo(f"证书 {change.code} 已撤销。" if change.changed else f"证书 {change.code} 此前已撤销，未做改动。")
+
+
+@campaign.command("release")
+@click.argument("certcode")
+@click.pass_obj
+def campaign_release(settings: Settings, certcode) -> None:
+    """复核通过：发放一张待复核的证书。"""
+    with _engine(settings, with_bank=False) as eng:
+        change = eng.release(certcode, by="cli")
+    click.echo(f"证书 {change.code} 已发放，现可核验。" if change.changed else f"证书 {change.code} 本来就有效，未做改动。")
+
+
+@campaign.command("held")
+@click.argument("code")
+@click.pass_obj
+def campaign_held(settings: Settings, code) -> None:
+    """列出等待复核的证书（答题过快的参赛者）。"""
+    with _engine(settings, with_bank=False) as eng:
+        c = eng.campaign(code)
+        held = eng.held_certificates(c.id)
+        for cert in held:
+            click.echo(f"{cert.code}  {cert.name}（{cert.school}）  {cert.score}/{cert.total}  {cert.reason}")
+        click.echo(f"共 {len(held)} 张证书待复核。发放：lawbot campaign release 核验码；撤销：lawbot campaign revoke "
+                   "核验码 --reason 原因" if held else "没有待复核的证书。")
+
+
+@campaign.command("check")
+@click.argument("code")
+@click.pass_obj
+def campaign_check(settings: Settings, code) -> None:
+    """核对排行榜与统计：与原始答题记录重新计算的结果逐项比对（大型活动需要几十秒）。"""
+    with _engine(settings, with_bank=False) as eng:
+        c = eng.campaign(code)
+        problems = eng.check(c.id)
+    for p in problems:
+        click.echo(p)
+    if problems:
+        _fail(f"活动 {c.code} 的排行榜与原始答题记录不一致（{len(problems)} 处）。")
+    click.echo(f"活动 {c.code} 的排行榜和统计与原始答题记录一致。")
+
+
+@campaign.command("roster")
+@click.argument("code")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--school", required=True, help="The school this roster lists (as in the pick list).")
+@click.pass_obj
+def campaign_roster(settings: Settings, code, path, school) -> None:
+    """导入某校名单（CSV/XLSX，列：学号、姓名）：该校只有名单上的学生能报名和正式答题；再次导入则替换。"""
+    from quizzes.importer import read_upload
+    from quizzes.rosters import read_roster
+
+    entries = read_roster(read_upload(path), Path(path).name)
+    with _engine(settings, with_bank=False) as eng:
+        c = eng.campaign(code)
+        n = eng.set_roster(c.id, school, entries)
+    click.echo(f"已导入{school}的名单：{n} 人。该校只有名单上的学生能参加活动 {c.code} 的正式答题。")
+
+
+@campaign.command("purge")
+@click.argument("code")
+@click.option("--yes", is_flag=True, help="Confirm: delete the campaign and all its participants' data.")
+@click.pass_obj
+def campaign_purge(settings: Settings, code, yes) -> None:
+    """删除一个活动及其全部个人数据（报名、学号、答题记录、证书、名单），不可恢复。"""
+    with _engine(settings, with_bank=False) as eng:
+        c = eng.campaign(code)
+        if not yes:
+            _fail(f"这将永久删除活动 {c.code} 及其全部报名、答题和证书记录。确认请加 --yes 重新运行。")
+        counts = eng.purge(c.id)
+    click.echo(f"已删除活动 {c.code}：报名 {counts.get('registrations', 0)} 条，答题 {counts.get('attempts', 0)} 轮、"
+               f"作答 {counts.get('answers', 0)} 条，证书 {counts.get('certificates', 0)} 张。")

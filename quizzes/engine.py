@@ -44,7 +44,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from quizzes import ranking, rules, store
+from quizzes import dashboard, ranking, review, rosters, rules, store
 from quizzes.bank import TOPICS
 from quizzes.codes import certificate_mac, new_code, normalise_code, normalise_student_no, student_hash
 from quizzes.errors import AttemptLimit, NotFound, QuizError, RegistrationError, WindowClosed
@@ -73,6 +73,8 @@ class CampaignSpec:
     organiser: str = ""
     headcounts: dict[str, int] = field(default_factory=dict)  # school -> number of students
     created_by: str = ""
+    hold_flagged: bool = True  # a flagged participant's certificate waits for review
+    keep_student_no: bool = False  # keep student numbers in clear for the export (opt-in)
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ class Campaign:
     fields: dict[str, bool]
     pass_mark: int
     headcounts: dict[str, int]
+    hold_flagged: bool = True
+    keep_student_no: bool = False
 
     def is_open(self, now: float) -> bool:
         return self.starts_at <= now < self.ends_at
@@ -175,7 +179,8 @@ class RoundResult:
     elapsed_ms: int
     passed: bool | None  # None for practice
     wrong: tuple[Review, ...]
-    certificate_code: str | None = None
+    certificate_code: str | None = None  # only a valid certificate: never one held for review
+    certificate_status: str = ""  # valid | held | revoked; "" when none was issued
 
 
 @dataclass(frozen=True)
@@ -194,6 +199,8 @@ class RankRow:
     flagged: bool
     certificate_code: str | None
     user_ref: str = ""  # never exported
+    certificate_status: str = ""  # valid | held | revoked; "" without a certificate
+    student_no: str = ""  # only when the campaign keeps student numbers (keep_student_no)
 
 
 @dataclass(frozen=True)
@@ -217,6 +224,8 @@ class Certificate:
     total: int
     issued_at: float
     valid: bool = True  # False when the stored record no longer matches its MAC
+    status: str = "valid"  # held: awaiting review (flagged participant); revoked: see reason
+    reason: str = ""
 
 
 _JUDGEMENT = ({"正确", "错误"}, {"对", "错"}, {"是", "否"}, {"√", "×"})
@@ -272,7 +281,7 @@ _ITEM_COLUMNS = """i.attempt_id, i.position, t.question_count, i.question, i.opt
 _ITEM_SQL = f"SELECT {_ITEM_COLUMNS} FROM attempt_items i JOIN attempts t ON t.id = i.attempt_id"
 _CAMPAIGN_SQL = """
 SELECT id, code, name, organiser, starts_at, ends_at, tags, question_count, seconds_per_question,
-       scored_attempts, practice_attempts, fields, pass_mark FROM campaigns
+       scored_attempts, practice_attempts, fields, pass_mark, hold_flagged, keep_student_no FROM campaigns
 """
 
 
@@ -373,11 +382,12 @@ class QuizEngine:
             cur = self.conn.execute(
                 "INSERT INTO campaigns(code, name, organiser, starts_at, ends_at, tags, question_count,"
                 " seconds_per_question, scored_attempts, practice_attempts, fields, pass_mark, created_at,"
-                " created_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " created_by, hold_flagged, keep_student_no) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (code, name, spec.organiser.strip(), spec.starts_at, spec.ends_at, json.dumps(tags),
                  spec.question_count, spec.seconds_per_question, spec.scored_attempts,
                  spec.practice_attempts, json.dumps({k: bool(v) for k, v in spec.fields.items()}),
-                 spec.pass_mark, self.clock(), spec.created_by))
+                 spec.pass_mark, self.clock(), spec.created_by, int(bool(spec.hold_flagged)),
+                 int(bool(spec.keep_student_no) and "student_no" in spec.fields)))
             self.conn.executemany(
                 "INSERT INTO school_headcounts(campaign_id, school, headcount) VALUES (?, ?, ?)",
                 [(cur.lastrowid, s, n) for s, n in headcounts.items()])
@@ -405,7 +415,8 @@ class QuizEngine:
         return Campaign(id=row[0], code=row[1], name=row[2], organiser=row[3], starts_at=row[4],
                         ends_at=row[5], tags=tuple(json.loads(row[6])), question_count=row[7],
                         seconds_per_question=row[8], scored_attempts=row[9], practice_attempts=row[10],
-                        fields=json.loads(row[11]), pass_mark=row[12], headcounts=heads)
+                        fields=json.loads(row[11]), pass_mark=row[12], headcounts=heads,
+                        hold_flagged=bool(row[13]), keep_student_no=bool(row[14]))
 
     @_locked
     def set_headcount(self, campaign_id: int, school: str, headcount: int) -> None:
@@ -459,7 +470,7 @@ class QuizEngine:
             if "college" in c.fields else ""
         class_name = clean_text(class_name, "班级", 60, required=c.fields.get("class", False)) \
             if "class" in c.fields else ""
-        digest = None
+        digest, number = None, ""
         if "student_no" in c.fields:
             number = normalise_student_no(student_no)
             if number or c.fields["student_no"]:
@@ -468,6 +479,7 @@ class QuizEngine:
                 digest = student_hash(self._student_key, c.id, number)
         user_ref = str(user_ref)
         with store.write(self.conn):
+            rosters.check_listed(self.conn, c.id, school, digest, name)
             if self._one("SELECT 1 FROM registrations WHERE campaign_id=? AND user_ref=?", (c.id, user_ref)):
                 raise RegistrationError("这个账号已经报名过本次活动，不能重复报名。")
             if digest and self._one("SELECT 1 FROM registrations WHERE campaign_id=? AND student_hash=?",
@@ -475,8 +487,9 @@ class QuizEngine:
                 raise RegistrationError("这个学号已经在本次活动中报过名了；每个学号只能报名一次。")
             self.conn.execute(
                 "INSERT INTO registrations(campaign_id, user_ref, name, school, college, class_name,"
-                " student_hash, created_at) VALUES (?,?,?,?,?,?,?,?)",
-                (c.id, user_ref, name, school, college, class_name, digest, now))
+                " student_hash, created_at, student_no) VALUES (?,?,?,?,?,?,?,?,?)",
+                (c.id, user_ref, name, school, college, class_name, digest, now,
+                 number if c.keep_student_no and digest else None))
             self.conn.execute("DELETE FROM registration_drafts WHERE user_ref=?", (user_ref,))
         return self.registration(c.id, user_ref)
 
@@ -544,9 +557,11 @@ class QuizEngine:
             now = self.clock()
             if not c.is_open(now):
                 raise self._window_error(c, now)
-            reg = self._one("SELECT id FROM registrations WHERE campaign_id=? AND user_ref=?", (c.id, user_ref))
+            reg = self._one("SELECT id, school, student_hash, name FROM registrations"
+                            " WHERE campaign_id=? AND user_ref=?", (c.id, user_ref))
             if reg is None:
                 raise RegistrationError("请先报名本次活动，再开始正式答题。")
+            rosters.check_listed(self.conn, c.id, reg[1], reg[2], reg[3])  # a roster added later
             open_ = self._active(user_ref)
             if open_ is not None:
                 if open_.kind == "scored" and open_.campaign_id == c.id:
@@ -593,6 +608,12 @@ class QuizEngine:
         if row is None:
             raise NotFound("没有找到这一轮答题。")
         return Attempt(*row)
+
+    @_locked
+    def attempts_of(self, campaign_id: int, user_ref: str) -> list[Attempt]:
+        """A participant's attempts (practice and scored) in a campaign, oldest first."""
+        return [Attempt(*r) for r in self.conn.execute(
+            _ATTEMPT_SQL + " WHERE t.campaign_id=? AND t.user_ref=? ORDER BY t.id", (campaign_id, str(user_ref)))]
 
     @_locked
     def active_attempt(self, user_ref: str) -> Attempt | None:
@@ -695,39 +716,85 @@ class QuizEngine:
         recorded instead (if there was no row yet)."""
         now = self.clock()
         with store.write(self.conn):
-            row = self._one(
-                "SELECT t.user_ref, t.status, t.kind, t.seconds_per_question, c.ends_at, a.outcome,"
-                f" a.correct, {_ITEM_COLUMNS} FROM attempt_items i JOIN attempts t ON t.id = i.attempt_id"
-                " LEFT JOIN campaigns c ON c.id = t.campaign_id"
-                " LEFT JOIN answers a ON a.attempt_id = i.attempt_id AND a.position = i.position"
-                " WHERE i.attempt_id=? AND i.position=?", (attempt_id, position))
-            if row is None:
-                raise NotFound("没有找到这道题。")
-            owner, status, kind, seconds, ends_at, outcome, was_correct = row[:7]
-            item = _item(row[7:])
-            if owner != str(user_ref):
-                return AnswerResult("not_yours", item)
-            if status != "open" or (kind == "scored" and now >= ends_at):
-                return AnswerResult("closed", item)
-            if not item.sent_at:
-                return AnswerResult("not_current", item)
-            if outcome == "answered":
-                return AnswerResult("duplicate", item, bool(was_correct))
-            if outcome == "timeout":
-                return AnswerResult("late", item)
-            if now > item.deadline_at + LATE_GRACE_S:
-                self._insert_timeout(attempt_id, position, now, seconds)
-                return AnswerResult("late", item)
-            chosen = _map_choice(item, shown)
-            correct = sorted(chosen) == sorted(item.question.correct)
-            latency = min(max(0, round((now - item.sent_at) * 1000)), seconds * 1000)
-            flagged = latency < MIN_HUMAN_MS
+            return self._answer(now, attempt_id, position, shown, user_ref)
+
+    @_locked
+    def answer_many(self, answers: Sequence[tuple[int, int, Sequence[int], str]], *,
+                    present_next: bool = True) -> list[AnswerResult | QuizError]:
+        """Several answers ``(attempt_id, position, shown, user_ref)`` in one transaction: one
+        commit (one fsync) for all, so a web server can record the answers that arrive together
+        at the rate of the disk's commits times the batch size. Each gets its AnswerResult, or
+        the QuizError (NotFound, invalid choice) it raised — others in the batch are unaffected.
+        With ``present_next`` the next item of each attempt that moved on is presented (its
+        deadline starts) in the same transaction, and an attempt with nothing left is finished
+        (scored, certificate issued) there too."""
+        now = self.clock()
+        out: list[AnswerResult | QuizError] = []
+        with store.write(self.conn):
+            for attempt_id, position, shown, user_ref in answers:
+                try:
+                    res = self._answer(now, attempt_id, position, shown, user_ref)
+                except QuizError as exc:
+                    out.append(exc)
+                    continue
+                if present_next and res.status in ("accepted", "late"):
+                    self._present_in(attempt_id, now)
+                out.append(res)
+            if present_next:  # rounds that have nothing left (or whose campaign ended) close here too
+                for attempt_id in dict.fromkeys(a[0] for a, r in zip(answers, out) if isinstance(r, AnswerResult)
+                                                and r.status in ("accepted", "late", "closed")):
+                    if self._one("SELECT status FROM attempts WHERE id=?", (attempt_id,))[0] == "open" and (
+                            not self._accepting(attempt_id) or self._next_row(attempt_id) is None):
+                        self._finish_in(attempt_id, now)
+        return out
+
+    def _present_in(self, attempt_id: int, now: float) -> None:
+        """Inside a write transaction: start the deadline of the attempt's next item, if any."""
+        if not self._accepting(attempt_id):
+            return
+        row = self._next_row(attempt_id)
+        if row is not None and row[5] is None:
             self.conn.execute(
-                "INSERT INTO answers(attempt_id, position, outcome, choice, correct, answered_at,"
-                " latency_ms, flagged) VALUES (?,?,'answered',?,?,?,?,?)",
-                (attempt_id, position, json.dumps(chosen), int(correct), now, latency, int(flagged)))
-            if flagged:
-                self.conn.execute("UPDATE attempts SET flagged=1 WHERE id=?", (attempt_id,))
+                "UPDATE attempt_items SET sent_at=?, deadline_at=? + (SELECT seconds_per_question"
+                " FROM attempts WHERE id=?) WHERE attempt_id=? AND position=? AND sent_at IS NULL",
+                (now, now, attempt_id, attempt_id, row[1]))
+
+    def _answer(self, now: float, attempt_id: int, position: int, shown: Sequence[int],
+                user_ref: str) -> AnswerResult:
+        """answer() inside the caller's write transaction."""
+        row = self._one(
+            "SELECT t.user_ref, t.status, t.kind, t.seconds_per_question, c.ends_at, a.outcome,"
+            f" a.correct, {_ITEM_COLUMNS} FROM attempt_items i JOIN attempts t ON t.id = i.attempt_id"
+            " LEFT JOIN campaigns c ON c.id = t.campaign_id"
+            " LEFT JOIN answers a ON a.attempt_id = i.attempt_id AND a.position = i.position"
+            " WHERE i.attempt_id=? AND i.position=?", (attempt_id, position))
+        if row is None:
+            raise NotFound("没有找到这道题。")
+        owner, status, kind, seconds, ends_at, outcome, was_correct = row[:7]
+        item = _item(row[7:])
+        if owner != str(user_ref):
+            return AnswerResult("not_yours", item)
+        if status != "open" or (kind == "scored" and now >= ends_at):
+            return AnswerResult("closed", item)
+        if not item.sent_at:
+            return AnswerResult("not_current", item)
+        if outcome == "answered":
+            return AnswerResult("duplicate", item, bool(was_correct))
+        if outcome == "timeout":
+            return AnswerResult("late", item)
+        if now > item.deadline_at + LATE_GRACE_S:
+            self._insert_timeout(attempt_id, position, now, seconds)
+            return AnswerResult("late", item)
+        chosen = _map_choice(item, shown)
+        correct = sorted(chosen) == sorted(item.question.correct)
+        latency = min(max(0, round((now - item.sent_at) * 1000)), seconds * 1000)
+        flagged = latency < MIN_HUMAN_MS
+        self.conn.execute(
+            "INSERT INTO answers(attempt_id, position, outcome, choice, correct, answered_at,"
+            " latency_ms, flagged) VALUES (?,?,'answered',?,?,?,?,?)",
+            (attempt_id, position, json.dumps(chosen), int(correct), now, latency, int(flagged)))
+        if flagged:
+            self.conn.execute("UPDATE attempts SET flagged=1 WHERE id=?", (attempt_id,))
         return AnswerResult("accepted", item, correct, flagged)
 
     def _insert_timeout(self, attempt_id: int, position: int, now: float, seconds: int) -> bool:
@@ -761,27 +828,31 @@ class QuizEngine:
         the full time each); for a passed scored attempt a certificate is issued."""
         now = self.clock()
         with store.write(self.conn):
-            row = self._one(
-                "SELECT t.status, t.kind, t.seconds_per_question, t.registration_id, t.campaign_id,"
-                " t.question_count, c.pass_mark FROM attempts t LEFT JOIN campaigns c ON c.id=t.campaign_id"
-                " WHERE t.id=?", (attempt_id,))
-            if row is None:
-                raise NotFound("没有找到这一轮答题。")
-            status, kind, seconds, registration_id, campaign_id, total, pass_mark = row
-            if status == "open":
-                self.conn.execute(
-                    "INSERT OR IGNORE INTO answers(attempt_id, position, outcome, choice, correct,"
-                    " answered_at, latency_ms, flagged) SELECT attempt_id, position, 'timeout', NULL, 0,"
-                    " ?, ?, 0 FROM attempt_items WHERE attempt_id=?", (now, seconds * 1000, attempt_id))
-                score, elapsed, flagged = self._one(
-                    "SELECT COALESCE(SUM(correct), 0), COALESCE(SUM(latency_ms), 0), COALESCE(MAX(flagged), 0)"
-                    " FROM answers WHERE attempt_id=?", (attempt_id,))
-                self.conn.execute(
-                    "UPDATE attempts SET status='finished', finished_at=?, score=?, elapsed_ms=?,"
-                    " flagged=MAX(flagged, ?) WHERE id=?", (now, score, elapsed, flagged, attempt_id))
-                if kind == "scored" and score >= pass_mark:
-                    self._issue_certificate(attempt_id, campaign_id, registration_id, score, total, now)
+            self._finish_in(attempt_id, now)
         return self._result(attempt_id)
+
+    def _finish_in(self, attempt_id: int, now: float) -> None:
+        """finish() inside the caller's write transaction."""
+        row = self._one(
+            "SELECT t.status, t.kind, t.seconds_per_question, t.registration_id, t.campaign_id,"
+            " t.question_count, c.pass_mark FROM attempts t LEFT JOIN campaigns c ON c.id=t.campaign_id"
+            " WHERE t.id=?", (attempt_id,))
+        if row is None:
+            raise NotFound("没有找到这一轮答题。")
+        status, kind, seconds, registration_id, campaign_id, total, pass_mark = row
+        if status == "open":
+            self.conn.execute(
+                "INSERT OR IGNORE INTO answers(attempt_id, position, outcome, choice, correct,"
+                " answered_at, latency_ms, flagged) SELECT attempt_id, position, 'timeout', NULL, 0,"
+                " ?, ?, 0 FROM attempt_items WHERE attempt_id=?", (now, seconds * 1000, attempt_id))
+            score, elapsed, flagged = self._one(
+                "SELECT COALESCE(SUM(correct), 0), COALESCE(SUM(latency_ms), 0), COALESCE(MAX(flagged), 0)"
+                " FROM answers WHERE attempt_id=?", (attempt_id,))
+            self.conn.execute(
+                "UPDATE attempts SET status='finished', finished_at=?, score=?, elapsed_ms=?,"
+                " flagged=MAX(flagged, ?) WHERE id=?", (now, score, elapsed, flagged, attempt_id))
+            if kind == "scored" and score >= pass_mark:
+                self._issue_certificate(attempt_id, campaign_id, registration_id, score, total, now)
 
     def _issue_certificate(self, attempt_id, campaign_id, registration_id, score, total, now) -> str:
         name = self._one("SELECT name FROM registrations WHERE id=?", (registration_id,))[0]
@@ -809,10 +880,11 @@ class QuizEngine:
             if not correct:
                 wrong.append(Review(position, question_from_dict(json.loads(question)),
                                     tuple(json.loads(choice)) if choice else (), False))
-        cert = self._one("SELECT code FROM certificates WHERE attempt_id=?", (attempt_id,))
+        code, status = self._one("SELECT code, status FROM certificates WHERE attempt_id=?", (attempt_id,)) \
+            or (None, "")
         passed = None if kind != "scored" else score >= pass_mark
         return RoundResult(attempt_id, kind, campaign_id, score, total, elapsed, passed, tuple(wrong),
-                           cert[0] if cert else None)
+                           code if status == "valid" else None, status)
 
     @_locked
     def abandon(self, attempt_id: int) -> None:
@@ -828,8 +900,9 @@ class QuizEngine:
 
     @_locked
     def ranking(self, campaign_id: int, limit: int | None = None) -> list[RankRow]:
-        """Individuals by score desc, then elapsed time asc, then finish time; computed from
-        the answers table (never from a cached total). See quizzes/ranking.py."""
+        """Individuals by score desc, then elapsed time asc, then finish time; read from the
+        per-attempt totals written at finish (ranking.check() keeps them equal to a
+        recomputation from the answers). See quizzes/ranking.py."""
         return [_rank_row(r) for r in ranking.rank_rows(self.conn, campaign_id, limit)]
 
     @_locked
@@ -853,24 +926,34 @@ class QuizEngine:
     @_locked
     def export(self, campaign_id: int, path: str | Path) -> int:
         """Write results as .csv (UTF-8 with BOM, for Excel) or .xlsx by suffix; rows written.
-        XLSX adds a 学校统计 sheet. Times are local (``timezone``)."""
-        self.campaign(campaign_id)
+        XLSX adds 学校统计, 学院统计 and 题目统计 sheets. Times are local (``timezone``)."""
+        c = self.campaign(campaign_id)
         rows = (_rank_row(r) for r in ranking.rank_rows(self.conn, campaign_id))
-        schools = self.school_ranking(campaign_id) if Path(path).suffix.lower() == ".xlsx" else []
-        return write_results(path, rows, schools, self.timezone)
+        if Path(path).suffix.lower() != ".xlsx":
+            return write_results(path, rows, [], self.timezone, student_numbers=c.keep_student_no)
+        return write_results(path, rows, self.school_ranking(campaign_id), self.timezone,
+                             colleges=dashboard.colleges(self.conn, campaign_id),
+                             questions=dashboard.question_stats(self.conn, campaign_id),
+                             student_numbers=c.keep_student_no)
+
+    @_locked
+    def check(self, campaign_id: int) -> list[str]:
+        """Differences between the leaderboard/tallies and a recomputation from the raw answers
+        (empty when consistent); reads every answer of the campaign."""
+        return ranking.check(self.conn, campaign_id)
 
     # ---- certificates -------------------------------------------------------------------
 
     _CERT_SQL = (
         "SELECT k.code, c.code, c.name, k.name, r.school, k.score, k.total, k.issued_at,"
-        " k.campaign_id, k.registration_id, k.mac FROM certificates k"
+        " k.campaign_id, k.registration_id, k.mac, k.status, k.reason FROM certificates k"
         " JOIN campaigns c ON c.id=k.campaign_id JOIN registrations r ON r.id=k.registration_id")
 
     def _certificate(self, row) -> Certificate:
-        code, ccode, cname, name, school, score, total, issued_at, cid, rid, mac = row
+        code, ccode, cname, name, school, score, total, issued_at, cid, rid, mac, status, reason = row
         expected = certificate_mac(self._cert_key, code, cid, rid, name, score, total, issued_at)
         return Certificate(code, ccode, cname, name, school, score, total, issued_at,
-                           valid=hmac.compare_digest(expected, mac))
+                           valid=hmac.compare_digest(expected, mac), status=status, reason=reason)
 
     @_locked
     def certificate(self, attempt_id: int) -> Certificate | None:
@@ -886,6 +969,63 @@ class QuizEngine:
             return None
         row = self._one(self._CERT_SQL + " WHERE k.code=?", (normal,))
         return self._certificate(row) if row else None
+
+    @_locked
+    def revoke(self, code: str, reason: str, by: str = "") -> review.Change:
+        """Revoke a certificate after review (held or valid) with a reason verification shows.
+        Raises NotFound / QuizError (no reason). Repeating it changes nothing."""
+        normal = normalise_code(code)
+        if normal is None:
+            raise NotFound(f"没有编号为 {code} 的证书。")
+        with store.write(self.conn):
+            return review.revoke(self.conn, normal, reason, by, self.clock())
+
+    @_locked
+    def release(self, code: str, by: str = "") -> review.Change:
+        """Issue a certificate held for review. Raises NotFound, or QuizError when it was revoked."""
+        normal = normalise_code(code)
+        if normal is None:
+            raise NotFound(f"没有编号为 {code} 的证书。")
+        with store.write(self.conn):
+            return review.release(self.conn, normal, by, self.clock())
+
+    @_locked
+    def set_roster(self, campaign_id: int, school: str, entries: Sequence["rosters.RosterEntry"]) -> int:
+        """Replace a school's roster (学号 + 姓名, stored as keyed hashes); from then on only
+        listed students register at that school and take its scored round. The campaign must
+        ask for student numbers. Returns the number listed."""
+        c = self.campaign(campaign_id)
+        if "student_no" not in c.fields:
+            raise QuizError("按名单参赛需要学号：请在创建活动时把学号设为报名项（--fields student_no）。")
+        school = _school(clean_text(school, "学校", 60, required=True))
+        hashed = [(student_hash(self._student_key, c.id, e.student_no), rosters.normal_name(e.name))
+                  for e in entries]
+        with store.write(self.conn):
+            return rosters.replace_roster(self.conn, c.id, school, hashed)
+
+    @_locked
+    def rosters(self, campaign_id: int) -> dict[str, int]:
+        """School -> number of students listed, for schools with a roster."""
+        return rosters.roster_schools(self.conn, campaign_id)
+
+    @_locked
+    def purge(self, campaign_id: int) -> dict[str, int]:
+        """Delete the campaign and all it holds about people (registrations, student numbers,
+        rounds, answers, certificates, rosters, tallies) in one transaction; rows per table."""
+        self.campaign(campaign_id)
+        self.conn.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten with zeros
+        try:
+            with store.write(self.conn):
+                counts = rosters.purge(self.conn, campaign_id)
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # and leave no copy in the WAL
+        finally:
+            self.conn.execute("PRAGMA secure_delete=OFF")
+        return counts
+
+    @_locked
+    def held_certificates(self, campaign_id: int) -> list[Certificate]:
+        """Certificates of a campaign waiting for review, oldest first."""
+        return [self.verify(code) for code in review.held_codes(self.conn, campaign_id)]
 
 
 def _school(name: str) -> str:
@@ -908,6 +1048,6 @@ def _map_choice(item: Item, shown: Sequence[int]) -> list[int]:
 
 def _rank_row(r) -> RankRow:
     (rank, registration_id, name, school, college, class_name, score, total, elapsed, finished_at,
-     passed, flagged, cert, user_ref) = r
+     passed, flagged, cert, user_ref, cert_status, student_no) = r
     return RankRow(rank, registration_id, name, school, college, class_name, score, total, elapsed,
-                   finished_at, bool(passed), bool(flagged), cert, user_ref)
+                   finished_at, bool(passed), bool(flagged), cert, user_ref, cert_status or "", student_no or "")

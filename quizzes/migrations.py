@@ -323,3 +323,26 @@ def m0003_campaign_scale_and_review(db: Database) -> None:
             UPDATE certificates SET status = 'held', reason = '答题过快，待主办方复核'
             WHERE code = NEW.code;
         END""")
+
+
+@migrations(name="0004_rosters_student_numbers_purge")
+def m0004_rosters_student_numbers_purge(db: Database) -> None:
+    """Per-school rosters (only listed students take the scored round) and student numbers kept
+    in clear for one campaign when its organiser opts in (for the export; deleted with the
+    campaign's data by ``lawbot campaign purge``)."""
+    _run(
+        db,
+        """
+        -- campaign option: keep the student number itself (not only its keyed hash) for the export
+        ALTER TABLE campaigns ADD COLUMN keep_student_no INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE registrations ADD COLUMN student_no TEXT;   -- NULL unless keep_student_no
+
+        CREATE TABLE rosters (
+            campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+            school TEXT NOT NULL,
+            student_hash TEXT NOT NULL,       -- keyed hash, as registrations.student_hash
+            name TEXT NOT NULL,
+            PRIMARY KEY (campaign_id, school, student_hash)
+        ) WITHOUT ROWID;
+        """,
+    )

@@ -45,7 +45,7 @@ SELECT t.registration_id, r.name, r.school, r.college, r.class_name, t.score, t.
        t.elapsed_ms, t.finished_at, t.score >= (SELECT pass_mark FROM campaigns WHERE id = :cid),
        t.flagged OR EXISTS (SELECT 1 FROM attempts o WHERE o.registration_id = t.registration_id
                             AND o.kind = 'scored' AND o.status = 'finished' AND o.flagged = 1),
-       k.code, r.user_ref
+       k.code, r.user_ref, k.status, r.student_no
 FROM {source}
 JOIN registrations r ON r.id = t.registration_id
 LEFT JOIN certificates k ON k.attempt_id = t.id
@@ -57,7 +57,7 @@ def rank_rows(conn: sqlite3.Connection, campaign_id: int, limit: int | None = No
               *, flagged_only: bool = False, offset: int = 0) -> Iterator[tuple]:
     """Ranking rows best first, streamed from the cursor (exports never hold them all):
     (rank, registration_id, name, school, college, class, score, total, elapsed_ms, finished_at,
-    passed, any attempt flagged, certificate code, user_ref)."""
+    passed, any attempt flagged, certificate code, user_ref, certificate status, student number)."""
     params = {"cid": campaign_id, "limit": -1 if limit is None else int(limit), "offset": int(offset)}
     if flagged_only:  # few rows: each one's rank is a range count
         sql = _ROWS.format(source="attempts t") + " AND (t.flagged = 1 OR EXISTS (SELECT 1 FROM attempts o WHERE o.registration_id ="
@@ -158,3 +158,11 @@ def check(conn: sqlite3.Connection, campaign_id: int) -> list[str]:
     if questions != counted:
         problems.append("per-question tallies differ from the answers")
     return problems
+
+
+def mask_name(name: str) -> str:
+    """张三丰 → 张*丰, 李四 → 李*: names on public leaderboards and verification pages are not
+    shown in full (every channel masks the same way)."""
+    if len(name) <= 1:
+        return name
+    return name[0] + "*" + (name[-1] if len(name) > 2 else "")

@@ -105,6 +105,8 @@ def result_replies(result: RoundResult, campaign: Campaign | None = None) -> lis
             f"得分：<b>{result.score}/{result.total}</b>　用时：{duration(result.elapsed_ms)}"]
     if result.passed is True:
         head.append(f"🎉 恭喜通过！（及格线 {campaign.pass_mark} 题）" if campaign else "🎉 恭喜通过！")
+        if result.certificate_status == "held":
+            head.append("你的答题记录需要主办方复核，证书将在复核通过后发放。")
     elif result.passed is False:
         head.append(f"未达到及格线（{campaign.pass_mark} 题），继续加油！" if campaign else "未通过，继续加油！")
     blocks = ["\n".join(head)]
@@ -181,9 +183,9 @@ def field_prompt(c: Campaign, field: str, step: int, steps: int) -> Reply:
 
 def masked(name: str) -> str:
     """张三丰 → 张*丰, 李四 → 李*: names on the students' leaderboard are not shown in full."""
-    if len(name) <= 1:
-        return name
-    return name[0] + "*" + (name[-1] if len(name) > 2 else "")
+    from quizzes.ranking import mask_name
+
+    return mask_name(name)
 
 
 def _row(r: RankRow, full_names: bool) -> str:

@@ -161,3 +161,17 @@ def test_expected_errors_are_one_line(run):
         result = run(*args)
         assert result.exit_code == 1 and result.stderr.startswith("错误：没有找到活动")
         assert "Traceback" not in result.output and len(result.stderr.splitlines()) == 1
+
+
+def test_create_says_how_students_join_and_warns_of_a_small_pool(run, bank_dir, tmp_path):
+    qr = tmp_path / "join.png"
+    created = run("campaign", "create", "--code", "SWU2099", "--name", "西南大学防空知识竞赛",
+                  "--start", "2099-06-01 08:00", "--end", "2099-06-05 22:00", "--count", "5", "--tags", "alarm",
+                  "--pass-mark", "3", "--bank", bank_dir, "--base-url", "https://quiz.example.cn/", "--qr", qr)
+    assert created.exit_code == 0, created.output
+    assert "https://quiz.example.cn/c/SWU2099" in created.stdout
+    assert qr.read_bytes().startswith(b"\x89PNG")
+    assert "只有 6 道" in created.stderr and "至少 25 道" in created.stderr  # 6 alarm questions, 5 per round
+    plain = run("campaign", "create", "--code", "SWU2098", "--name", "x", "--start", "2099-06-01 08:00",
+                "--end", "2099-06-05 22:00", "--count", "1", "--pass-mark", "1", "--bank", bank_dir)
+    assert plain.exit_code == 0 and "/c/SWU2098" in plain.stdout and "注意" not in plain.stderr

@@ -98,7 +98,7 @@ def test_xlsx_export_for_organisers(engine, busy, tmp_path):
     wb = load_workbook(out)
     assert wb.sheetnames == ["个人成绩", "学校统计", "学院统计", "题目统计"]
     people = wb["个人成绩"]
-    assert people.freeze_panes == "A2" and people.auto_filter.ref == f"A1:L{len(rows) + 1}"
+    assert people.freeze_panes == "A2" and people.auto_filter.ref == f"A1:M{len(rows) + 1}"
     assert tuple(c.value for c in people[1]) == COLUMNS and people["A1"].font.b
     finished = people.cell(row=2, column=9)
     assert finished.is_date  # a real Excel date, in local time
@@ -110,3 +110,13 @@ def test_xlsx_export_for_organisers(engine, busy, tmp_path):
     questions = wb["题目统计"]
     assert tuple(c.value for c in questions[1]) == QUESTION_COLUMNS and questions.freeze_panes == "A2"
     assert questions.cell(row=2, column=5).number_format == "0.0%"
+
+
+def test_a_small_draw_pool_is_warned_about():
+    from quizzes.pool import pool_warning
+
+    assert pool_warning(113, 10) is None
+    assert "只有 30 道" in pool_warning(30, 10) and "至少 50 道" in pool_warning(30, 10)
+    assert pool_warning(60, 10, expected=200) is None
+    assert "预计 370000 人参加" in pool_warning(60, 10, expected=370_000)
+    assert "至少 100 道" in pool_warning(60, 10, expected=370_000)

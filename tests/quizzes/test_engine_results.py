@@ -152,7 +152,7 @@ def test_xlsx_export_has_people_and_schools(engine, busy, tmp_path):
     out = tmp_path / "成绩.xlsx"
     assert engine.export(busy.id, out) == 27
     wb = load_workbook(out)
-    assert wb.sheetnames == ["个人成绩", "学校统计"]
+    assert wb.sheetnames == ["个人成绩", "学校统计", "学院统计", "题目统计"]
     people = list(wb["个人成绩"].iter_rows(values_only=True))
     assert people[0] == COLUMNS
     top = engine.ranking(busy.id)[0]
