@@ -39,4 +39,7 @@ Modules:
   (``standing``, ``my_campaigns``), staff reports (``summaries``, ``rankings``, ``export`` →
   CSV/XLSX bytes, ``create_campaign``), ``certificate(attempt_id)``, and ``reminders``.
 * :mod:`app.pending` — SQLite tables for staged uploads and answers in progress (used by the above).
+* :mod:`app.inbox` — ``Inbox.for_home(home)``: each state-changing request handled once, keyed by
+  Telegram ``update_id`` or a web idempotency key (``claim(channel, key)`` before handling,
+  ``complete(channel, key, response)`` to replay the response to a retry).
 """
