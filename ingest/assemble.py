@@ -12,8 +12,8 @@ from typing import Literal, Sequence
 
 from kb.model import HistoryEvent, ParsedLaw
 from ingest.errors import NoArticlesError
-from ingest.metadata import (DATE_RE, first_date, history_events, law_level, law_region,
-                             short_names, version_date)
+from ingest.metadata import (DATE_RE, effective_date, first_date, history_events, law_level,
+                             law_region, short_names, version_date)
 from ingest.structure import Segmented, clean_line, heading_of, is_article_start, segment, strip_toc
 
 _TITLE_RE = re.compile(
@@ -45,11 +45,13 @@ def build_law(*, title: str, history: Sequence[HistoryEvent], body: Segmented, s
         raise NoArticlesError(source_name, no_articles_detail)
     facts = "\n".join([evidence, *(e.text for e in history)])
     region = law_region(title, facts)
+    dated = version_date(source_name, history, fallback_date)
     return ParsedLaw(
         title=title,
         articles=body.articles,
         history=tuple(history),
-        version_date=version_date(source_name, history, fallback_date),
+        version_date=dated,
+        effective_date=effective_date([e.text for e in history], [a.text for a in body.articles], dated),
         short_names=short_names(title, region),
         level=law_level(title, facts, region),
         region=region,

@@ -106,6 +106,36 @@ def version_date(source_name: str, history: Sequence[HistoryEvent],
     return filename_date(source_name) or max((e.date for e in history), default=None) or fallback
 
 
+_IN_FORCE = re.compile(rf"自\s*(?:({_Y})\s*年\s*({_MD})\s*月\s*({_MD})\s*日|(公布|发布)之日)\s*起?\s*施行")
+
+
+def effective_date(history: Sequence[str], articles: Sequence[str],
+                   dated: str | None) -> str | None:
+    """The date this version takes effect (施行), when the file states one for it.
+
+    The history's newest line (…修订，自2024年9月21日起施行) or the closing article (本法自…起施行)
+    may name it; 自公布之日起施行 means the version date. A stated date earlier than the version date
+    belongs to the original text (人防法 says 1997-01-01; its 2009 amendment took effect on
+    promulgation), so it is not this version's: None, and readers fall back to the version date."""
+    texts = [*reversed(history), *reversed(articles[-3:])]
+    for text in texts:
+        for m in _IN_FORCE.finditer(text):
+            found = dated if m.group(4) else iso_date(_DateGroups(m))
+            if found and (dated is None or found >= dated):
+                return found
+    return None
+
+
+class _DateGroups:
+    """Adapter giving ``iso_date`` the three date groups of an ``_IN_FORCE`` match."""
+
+    def __init__(self, match: re.Match[str]):
+        self._groups = match.groups()[:3]
+
+    def groups(self):
+        return self._groups
+
+
 def law_region(title: str, evidence: str = "") -> str:
     """全国, a province-level region (重庆市) or a city named by the title (洛阳市)."""
     province = province_prefix(title) or _province_short_prefix(title)

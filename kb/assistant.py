@@ -25,7 +25,7 @@ __all__ = ["Assistant", "MAX_QUESTION"]
 class Assistant:
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
-        self.faq = FaqBook(kb.store, kb.settings.home_region)
+        self.faq = FaqBook(kb.store, kb.settings.home_region, seed=True)
         self.log = Logbook(kb.store)
 
     def _help(self) -> str:

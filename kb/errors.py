@@ -26,3 +26,11 @@ class QuestionTooLongError(KBError):
 
 class ReadOnlyHomeError(KBError):
     """A command that changes data was run on a data directory that cannot be written."""
+
+
+class VersionConflictError(KBError):
+    """A file carries the date of a stored version but a different text (needs ``--replace``)."""
+
+
+class CorpusChangeError(KBError):
+    """A corpus change that cannot be made as asked (nothing to roll back, bad date …)."""

@@ -75,6 +75,12 @@ class SearchIndex:
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
 
     @property
+    def text_view_ids(self) -> frozenset[int]:
+        """Articles whose views await review after an amendment: they take part in the view
+        channel through their own text meanwhile (as articles of a law without views do)."""
+        return frozenset(self.meta.get("text_view_ids", ()))
+
+    @property
     def has_views(self) -> bool:
         return self.views is not None and self.views.ntotal > 0
 
@@ -157,7 +163,9 @@ def build_index(store: "Store", embedder: "Embedder", index_dir: Path,
 
     ``phase(name, total)`` announces each step (``embed``, ``bm25``, ``views``) and
     ``progress(n)`` counts the items done within it (for progress bars). ``views`` defaults to
-    the packaged question views; those that no longer fit their article are left out."""
+    the question views in the store (seeded from the packaged file); those that no longer fit
+    their article are left out, and their articles compete through their text instead. Articles
+    of repealed laws are not indexed."""
     from kb import dbopen
 
     dbopen.ensure_writable(store.db.conn)  # a read-only home: one clear line, nothing half-written
@@ -166,14 +174,14 @@ def build_index(store: "Store", embedder: "Embedder", index_dir: Path,
 
     from kb.embed import embed_cached
     from kb.text import tokenize as default_tokenize
-    from kb.views import default_views, resolve_views, views_fingerprint
+    from kb.views import index_views, resolve_views, views_fingerprint
 
     tokenize = tokenize or default_tokenize
     revision = store.revision()
     id_list: list[int] = []
     passages: list[str] = []
     bm25_texts: list[str] = []
-    for a in store.current_articles():  # one pass; no Article objects kept
+    for a in store.current_articles(in_force=True):  # one pass; no Article objects kept
         id_list.append(a.id)
         passages.append(passage_text(a))
         bm25_texts.append(bm25_text(a))
@@ -195,7 +203,7 @@ def build_index(store: "Store", embedder: "Embedder", index_dir: Path,
     bm25.index(_token_ids(bm25_texts, tokenize, progress), show_progress=False)
     del bm25_texts
 
-    views = default_views() if views is None else tuple(views)
+    views = index_views(store) if views is None else tuple(views)
     resolved = resolve_views(store, views)
     indexed = set(ids.tolist())
     kept = [(aid, q) for aid, q in zip(resolved.article_ids, resolved.questions) if aid in indexed]
@@ -221,7 +229,8 @@ def build_index(store: "Store", embedder: "Embedder", index_dir: Path,
             "articles": int(len(ids)), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "views": len(kept), "views_stale": resolved.stale,
             "views_unmatched": resolved.unknown + len(resolved.article_ids) - len(kept),
-            "views_fingerprint": views_fingerprint(views)}
+            "views_fingerprint": views_fingerprint(views),
+            "text_view_ids": [a for a in resolved.stale_article_ids if a in indexed]}
     (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     final = index_dir / name
     os.replace(tmp, final)

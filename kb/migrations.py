@@ -151,3 +151,53 @@ def m0003_pending_uploads(db: Database) -> None:
         )
         """,
     )
+
+
+@migrations(name="0004_corpus_upkeep")
+def m0004_corpus_upkeep(db: Database) -> None:
+    """Keeping the corpus current (issue 13): effective dates and withdrawn versions, repeal,
+    an audit log of every change, question views owned by the store, the article texts that
+    quiz questions and FAQ pairs were written against, and FAQ pairs resting on a named source."""
+    _run(
+        db,
+        """
+        ALTER TABLE versions ADD COLUMN effective_date TEXT;
+        ALTER TABLE versions ADD COLUMN state TEXT NOT NULL DEFAULT 'active';
+        ALTER TABLE laws ADD COLUMN repealed_on TEXT;
+        CREATE TABLE audit_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            law_title TEXT NOT NULL DEFAULT '',
+            detail TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX audit_log_at ON audit_log(at);
+        CREATE TABLE views (
+            id INTEGER PRIMARY KEY,
+            law TEXT NOT NULL,
+            article INTEGER NOT NULL,
+            question TEXT NOT NULL,
+            text_sha TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'active',
+            origin TEXT NOT NULL DEFAULT 'seed',
+            note TEXT NOT NULL DEFAULT '',
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            UNIQUE (law, article, question)
+        );
+        CREATE TABLE pins (
+            kind TEXT NOT NULL,
+            ref TEXT NOT NULL,
+            law TEXT NOT NULL,
+            article INTEGER NOT NULL,
+            suffix TEXT NOT NULL DEFAULT '',
+            text_sha TEXT NOT NULL,
+            pinned_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+            pinned_by TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (kind, ref, law, article, suffix)
+        );
+        ALTER TABLE faq ADD COLUMN source TEXT NOT NULL DEFAULT '';
+        ALTER TABLE faq ADD COLUMN seed_key TEXT;
+        CREATE UNIQUE INDEX faq_seed_key ON faq(seed_key) WHERE seed_key IS NOT NULL
+        """,
+    )

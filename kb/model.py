@@ -61,6 +61,7 @@ class ParsedLaw:
     articles: tuple[ParsedArticle, ...]
     history: tuple[HistoryEvent, ...] = ()
     version_date: str | None = None  # ISO date of this text (last amendment / adoption)
+    effective_date: str | None = None  # ISO date this text takes effect (施行), when the file says
     short_names: tuple[str, ...] = ()
     level: str = ""  # 法律 / 行政法规 / 地方性法规 / 司法解释 / 部门规章 / 其他
     region: str = "全国"
@@ -89,6 +90,12 @@ class Law:
     version_date: str | None
     status: str
     article_count: int = 0
+    repealed_on: str | None = None
+    effective_date: str | None = None  # of the current version, when its file states one
+
+    @property
+    def repealed(self) -> bool:
+        return self.status == "已废止"
 
 
 @dataclass(frozen=True)
@@ -108,10 +115,29 @@ class Article:
     text: str
     is_current: bool = True
     region: str = "全国"
+    effective_date: str | None = None
+    law_status: str = "现行有效"
+    repealed_on: str | None = None
+
+    @property
+    def repealed(self) -> bool:
+        return self.law_status == "已废止"
 
     @property
     def citation(self) -> str:
         return f"《{self.law_title}》{self.label}"
+
+
+@dataclass(frozen=True)
+class ArticleChange:
+    """One article that differs between two versions: ``kind`` is changed, added or removed."""
+
+    number: int
+    suffix: str
+    label: str
+    kind: str
+    old_text: str
+    new_text: str
 
 
 @dataclass(frozen=True)

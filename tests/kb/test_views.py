@@ -73,9 +73,14 @@ def test_a_view_leads_retrieval_to_its_article(store, tmp_path) -> None:
         retriever = Retriever(store, index, HashEmbedder(), LawCatalog.from_laws(store.laws()), params=params)
         return list(retriever.search(question, 20).hits)
 
+    art5 = store.article(store.law_by_title(TITLE).id, 5)
+    # the stale view's question is not indexed; its article competes in the view channel through
+    # its own text instead (as an amended article does until staff review the view)
+    assert index.text_view_ids == {art5.id}
     # the fusion itself (the learned ranker's weights were fitted on e5 signals, not hash vectors)
     hits = ranked(index, replace(WITH_VIEWS, ranker=False))
-    assert [h.article.id for h in hits if "view" in h.sources] == [art27.id]  # the law has views
+    viewed = [h.article.id for h in hits if "view" in h.sources]
+    assert viewed[0] == art27.id and set(viewed) <= {art27.id, art5.id}
     with_views = next(i for i, h in enumerate(hits) if h.article.id == art27.id)
     # one view over 53 articles is too thin to switch to the views' settings on its own
     assert index.view_coverage == pytest.approx(1 / 53) and default_params(index) != WITH_VIEWS
