@@ -34,7 +34,7 @@ class Curation:
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
         self.log = Logbook(kb.store)
-        self.faq = FaqBook(kb.store, kb.settings.home_region)
+        self.faq = FaqBook(kb.store, kb.settings.home_region, seed=True)
         self.answers = PendingAnswers(kb.store.db)
 
     @property
@@ -49,13 +49,15 @@ class Curation:
     def faq_entries(self) -> list[FaqEntry]:
         return self.faq.entries()
 
-    def faq_add(self, question: str, answer: str, basis: str | Sequence[Basis], created_by: str) -> FaqEntry:
-        """A new pair; ``basis`` like ``人防法第二十二条；重庆人防条例 18`` must exist. Raises FaqError."""
-        return self.faq.add(question, answer, basis, created_by=created_by)
+    def faq_add(self, question: str, answer: str, basis: str | Sequence[Basis], created_by: str,
+                source: str = "") -> FaqEntry:
+        """A new pair; ``basis`` like ``人防法第二十二条；重庆人防条例 18`` must exist, or, where no
+        statute states the answer, ``source`` names where it comes from. Raises FaqError."""
+        return self.faq.add(question, answer, basis, created_by=created_by, source=source)
 
-    def faq_remove(self, faq_id: int) -> bool:
+    def faq_remove(self, faq_id: int, actor: str = "system") -> bool:
         """Retire a pair; False if it was not active (already retired or unknown)."""
-        return self.faq.remove(faq_id)
+        return self.faq.remove(faq_id, actor)
 
     def faq_import(self, data: bytes | str, created_by: str) -> list[FaqEntry]:
         """Pairs from a CSV (问题, 答案, 依据), all rows or none. Raises FaqError naming the rows."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from bot.cli_corpus import cli_actor
 from bot.cli_errors import NOT_UTF8, os_reason, usage_message
 from kb.errors import KBError
 from kb.settings import Settings, load_settings
@@ -114,10 +115,13 @@ def reindex_with_progress(kb) -> None:
             bar.close()
     from kb.index import index_meta
 
+    rec = kb.last_reconciled
+    if rec and rec.carried:
+        click.echo(f"{len(rec.carried)} 条问法视图所对应的条文已修改，问法仍然适用，已随新条文沿用。", err=True)
     meta = index_meta(kb.settings.index_dir) or {}
     if meta.get("views_stale"):
-        click.echo(f"注意：{meta['views_stale']} 条问法视图所对应的条文已修改，已停用；"
-                   "请按新条文更新 kb/data/views.jsonl。", err=True)
+        click.echo(f"注意：{meta['views_stale']} 条问法视图所对应的条文已修改，待工作人员复核"
+                   "（lawbot views review）；复核前这些条文以条文本身参与检索。", err=True)
 
 
 def fresh_index(kb, rebuild: bool = False) -> None:
@@ -138,9 +142,11 @@ def fresh_index(kb, rebuild: bool = False) -> None:
               help="A file listing paths to load, one per line.")
 @click.option("--base", type=click.Path(file_okay=False), help="Folder the --from-list paths are relative to.")
 @click.option("--no-index", is_flag=True, help="Store only; do not rebuild the search index.")
+@click.option("--replace", is_flag=True,
+              help="Correct a stored version that has the same date but a different text (audited).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON line per file.")
 @click.pass_obj
-def ingest(settings: Settings, paths, from_list, base, no_index, as_json) -> None:
+def ingest(settings: Settings, paths, from_list, base, no_index, replace, as_json) -> None:
     """导入法规文件或文件夹（Markdown、HTML、DOCX、纯文本）。
 
     可随时中断（Ctrl-C 或进程被终止）：已导入的法规和已算好的向量都已保存，重新运行同一命令即从中断处继续。
@@ -168,7 +174,8 @@ def ingest(settings: Settings, paths, from_list, base, no_index, as_json) -> Non
     try:
         with tqdm(total=len(files), desc="导入", unit="件", file=sys.stderr, leave=False,
                   disable=None if len(files) > 3 else True) as bar:
-            summary = load_files(kb.store, files, on_item=lambda item: (show(item), bar.update(1)))
+            summary = load_files(kb.store, files, on_item=lambda item: (show(item), bar.update(1)),
+                                 replace=replace, actor=cli_actor())
         if not no_index and (summary.changed or kb.index_is_stale()):
             reindex_with_progress(kb)
     except KeyboardInterrupt:
@@ -252,14 +259,22 @@ def ask(settings: Settings, question: str) -> None:
 @click.argument("law")
 @click.argument("number")
 @click.option("--version", "version_date", help="Version date (YYYY-MM-DD); default: the current text.")
+@click.option("--on", "on_date", help="The text in force on this date (YYYY-MM-DD).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
-def article(settings: Settings, law: str, number: str, version_date, as_json) -> None:
-    """查看某部法规的某一条，如：lawbot article 人防法 22。"""
+def article(settings: Settings, law: str, number: str, version_date, on_date, as_json) -> None:
+    """查看某部法规的某一条，如：lawbot article 人防法 22；--on 2020-01-01 查看当天施行的文本。"""
     from bot.render_text import article_block
     from kb.lookup import find_article
 
-    art = find_article(_kb(settings).store, law, number, version_date, settings.home_region)
+    if on_date and version_date:
+        raise click.UsageError("--version 和 --on 只能选一个。")
+    if on_date:
+        from kb.upkeep import article_on
+
+        art = article_on(_kb(settings), law, number, on_date)
+    else:
+        art = find_article(_kb(settings).store, law, number, version_date, settings.home_region)
     if as_json:
         from dataclasses import asdict
 
@@ -299,14 +314,17 @@ def laws(settings: Settings, as_json: bool) -> None:
 @click.pass_obj
 def versions(settings: Settings, law: str) -> None:
     """查看一部法规的各个版本与导入记录。"""
-    from kb.lookup import find_law
+    from kb.timefmt import local_time
+    from kb.upkeep import versions as law_versions
 
-    kb = _kb(settings)
-    found = find_law(kb.store, law, settings.home_region)
-    for v in kb.store.versions(found.id):
-        state = "现行" if v["is_current"] else "历史"
-        click.echo(f"{v['version_date'] or '未注明日期'}  {state}  {v['article_count']} 条  导入于 {v['ingested_at']}"
-                   f"  来源 {Path(v['source_name']).name}")
+    found, infos = law_versions(_kb(settings), law)
+    states = {"current": "现行", "history": "历史", "replaced": "已被更正", "rolled_back": "已撤回"}
+    if found.repealed:
+        click.echo(f"《{found.title}》已于 {found.repealed_on or '（日期未注明）'} 废止。")
+    for v in infos:
+        effective = f"  施行 {v.effective_date}" if v.effective_date and v.effective_date != v.version_date else ""
+        click.echo(f"{v.version_date or '未注明日期'}{effective}  {states.get(v.state, v.state)}  {v.article_count} 条"
+                   f"  导入于 {local_time(v.ingested_at, settings.timezone)}  来源 {Path(v.source_name).name}")
 
 
 @cli.command(name="eval")
@@ -359,12 +377,14 @@ def _curation(settings: Settings):
 @faq.command("add")
 @click.option("--question", "-q", required=True, help="The question as citizens ask it.")
 @click.option("--answer", "-a", required=True, help="The curated answer.")
-@click.option("--basis", "-b", required=True, help="Legal basis, e.g. '人防法第二十二条；重庆人防条例第18条'.")
+@click.option("--basis", "-b", default="", help="Legal basis, e.g. '人防法第二十二条；重庆人防条例第18条'.")
+@click.option("--source", default="", help="A named non-statute source, where no statute states the answer.")
 @click.pass_obj
-def faq_add(settings: Settings, question: str, answer: str, basis: str) -> None:
-    """新增一条问答。"""
-    entry = _curation(settings).faq_add(question, answer, basis, created_by="cli")
-    click.echo(f"已新增问答 #{entry.id}：{entry.question}（依据 {'、'.join(b.citation() for b in entry.basis)}）")
+def faq_add(settings: Settings, question: str, answer: str, basis: str, source: str) -> None:
+    """新增一条问答（注明法律依据，或在没有条文规定时注明出处）。"""
+    entry = _curation(settings).faq_add(question, answer, basis, created_by=cli_actor(), source=source)
+    cited = "、".join(b.citation() for b in entry.basis) or f"出处 {entry.source}"
+    click.echo(f"已新增问答 #{entry.id}：{entry.question}（依据 {cited}）")
 
 
 @faq.command("list")
@@ -379,7 +399,8 @@ def faq_list(settings: Settings, as_json: bool) -> None:
                                    "basis": [{"law": b.law, "article": b.article} for b in e.basis]},
                                   ensure_ascii=False))
         else:
-            click.echo(f"#{e.id} {e.question}\n    {e.answer}\n    依据：{'、'.join(b.citation() for b in e.basis)}")
+            cited = "、".join(b.citation() for b in e.basis) or e.source_line()
+            click.echo(f"#{e.id} {e.question}\n    {e.answer}\n    依据：{cited}")
     if not entries and not as_json:
         click.echo("还没有问答。可用 lawbot faq add 或 lawbot faq import 添加。")
 
@@ -398,7 +419,7 @@ def faq_import(settings: Settings, path: str) -> None:
 @click.pass_obj
 def faq_remove(settings: Settings, faq_id: int) -> None:
     """停用一条问答。"""
-    if not _curation(settings).faq_remove(faq_id):
+    if not _curation(settings).faq_remove(faq_id, cli_actor()):
         raise click.ClickException(f"没有编号为 {faq_id} 的问答。")
     click.echo(f"已删除问答 #{faq_id}。")
 
@@ -493,11 +514,13 @@ def bot_run(settings: Settings, api_base_url, webhook_url, webhook_listen, webho
 
 
 def _attach_quiz_commands() -> None:
-    from bot import cli_quiz
+    from bot import cli_corpus, cli_quiz
     import bot.cli_quiz_io  # noqa: F401
 
     cli.add_command(cli_quiz.quiz)
     cli.add_command(cli_quiz.campaign)
+    for command in cli_corpus.COMMANDS:
+        cli.add_command(command)
 
 
 _attach_quiz_commands()

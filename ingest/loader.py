@@ -58,21 +58,32 @@ def paths_from_list(list_file: str | os.PathLike, base: str | os.PathLike | None
     return [root / line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
-def iter_load(store: Store, files: Iterable[Path]) -> Iterator[LoadReport | Failure]:
+def iter_load(store: Store, files: Iterable[Path], *, replace: bool = False,
+              actor: str = "system") -> Iterator[LoadReport | Failure]:
     """Parse and store each file, yielding a report or a failure per file.
 
     ``parse_path`` turns unreadable files (missing, permissions) into an ``IngestError`` too.
-    The part files of one law are stored together and each gets the law's report."""
+    The part files of one law are stored together and each gets the law's report. A file that
+    would overwrite a stored version of the same date with another text is a failure unless
+    ``replace`` (see :meth:`Store.load_law`)."""
+    from kb.errors import VersionConflictError
+
     for item in _parsed_groups(files):
         if isinstance(item, Failure):
             store.log_failure(item.source, item.message)
             yield item
             continue
-        if len(item) == 1:
-            path, parsed = item[0]
-            yield store.load_law(parsed, source=str(path))
+        parsed = item[0][1] if len(item) == 1 else merge_parts([p for _, p in item])
+        source = str(item[0][0]) if len(item) == 1 else str(item[0][0].parent)
+        try:
+            report = store.load_law(parsed, source=source, replace=replace, actor=actor)
+        except VersionConflictError as exc:
+            store.log_failure(source, str(exc))
+            yield Failure(source, str(exc))
             continue
-        report = store.load_law(merge_parts([p for _, p in item]), source=str(item[0][0].parent))
+        if len(item) == 1:
+            yield report
+            continue
         for path, _ in item:
             yield replace(report, source=str(path))
 
@@ -138,9 +149,10 @@ def _part_name(part: ParsedLaw) -> str:
 
 
 def load_files(store: Store, files: Iterable[Path],
-               on_item: Callable[[LoadReport | Failure], None] | None = None) -> LoadSummary:
+               on_item: Callable[[LoadReport | Failure], None] | None = None, *,
+               replace: bool = False, actor: str = "system") -> LoadSummary:
     summary = LoadSummary()
-    for item in iter_load(store, files):
+    for item in iter_load(store, files, replace=replace, actor=actor):
         (summary.failures if isinstance(item, Failure) else summary.reports).append(item)
         if on_item:
             on_item(item)

@@ -81,22 +81,22 @@ class Logbook:
         row = cur.fetchone()
         return dict(zip([c[0] for c in cur.description], row)) if row else None
 
-    def unanswered(self, limit: int = 20) -> list[UnansweredGroup]:
-        """Declined or 👎 questions not yet resolved by an FAQ, newest first, grouped with counts."""
+    def unanswered(self, limit: int = 20, since: str = "", thumbs_down_only: bool = False) -> list[UnansweredGroup]:
+        """Declined or 👎 questions not yet resolved by an FAQ, newest first, grouped with counts.
+        ``since``: a UTC ISO instant; ``thumbs_down_only``: only questions given 👎."""
+        down = "EXISTS (SELECT 1 FROM feedback f WHERE f.log_id = q.id AND f.value = -1)"
+        which = down if thumbs_down_only else f"(q.kind NOT IN ('statute', 'faq', 'chitchat') OR {down})"
         rows = self.db.execute(
-            """
+            f"""
             WITH flagged AS (
-                SELECT q.id, q.at, q.question, q.normalized,
-                       EXISTS (SELECT 1 FROM feedback f WHERE f.log_id = q.id AND f.value = -1) AS down
+                SELECT q.id, q.at, q.question, q.normalized, {down} AS down
                 FROM question_log q
-                WHERE q.resolved_faq_id IS NULL
-                  AND (q.kind NOT IN ('statute', 'faq', 'chitchat')
-                       OR EXISTS (SELECT 1 FROM feedback f WHERE f.log_id = q.id AND f.value = -1))
-                  AND q.kind != 'chitchat'
+                WHERE q.resolved_faq_id IS NULL AND {which}
+                  AND q.kind != 'chitchat' AND q.at >= ?
             )
             SELECT normalized, COUNT(*), SUM(down), MAX(at), MAX(id) FROM flagged
             GROUP BY normalized ORDER BY MAX(id) DESC LIMIT ?
-            """, (limit,)).fetchall()
+            """, (since or "", limit)).fetchall()
         out = []
         for normalized, count, down, last_at, last_id in rows:
             question = self.db.execute("SELECT question FROM question_log WHERE id=?", (last_id,)).fetchone()[0]

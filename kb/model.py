@@ -123,6 +123,13 @@ class Article:
     def repealed(self) -> bool:
         return self.law_status == "已废止"
 
+    def repeal_notice(self) -> str:
+        """What every channel says above the text of a repealed law (empty when in force)."""
+        if not self.repealed:
+            return ""
+        since = f"已于 {self.repealed_on} 废止" if self.repealed_on else "已废止"
+        return f"《{self.law_title}》{since}，以下为废止前的文本，仅供查考，不再作为现行规定。"
+
     @property
     def citation(self) -> str:
         return f"《{self.law_title}》{self.label}"

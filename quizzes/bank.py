@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from kb.numerals import NUMERAL_CHARS, cn_to_int
 from quizzes.model import (AUDIENCES, DIFFICULTIES, LETTERS, MAX_EXPLANATION, MAX_OPTION, MAX_OPTIONS,
@@ -25,6 +25,9 @@ KEYS = (*REQUIRED, "review", "basis", "source", "audience")
 _HEADER = re.compile(r"^\s*\[\[\s*question\s*\]\]\s*(#.*)?$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _NUM = f"[{NUMERAL_CHARS}]+"
+if TYPE_CHECKING:
+    from kb.dependants import Flagged
+
 _BASIS = re.compile(
     rf"^(?:《(?P<quoted>(?:[^《》]|《[^《》]*》)+)》|(?P<bare>[^《》\s][^\s]*?))\s*第(?P<num>{_NUM})条"
     rf"(?P<suffix>之[一二三四五六七八九十]+)?(?:第{_NUM}款)?(?:第{_NUM}项)?$")
@@ -280,4 +283,31 @@ def validate_basis(questions: Iterable[Question], store) -> list[Problem]:
             if not exists[key]:
                 problems.append(Problem(where, f"题目 {q.id}：《{law.title}》现行文本没有第{b.article}条{b.suffix}"
                                                f"（共 {law.article_count} 条）"))
+    for where, f in flagged_questions(questions, store):
+        problems.append(Problem(where, f"题目 {f.ref}：依据条文已修改，需复核（{f.basis.label}；"
+                                       f"lawbot dependants review 查看新旧条文，复核后 lawbot dependants approve quiz:{f.ref}）"))
     return problems
+
+
+def flagged_questions(questions: Iterable[Question], store) -> list[tuple[str, "Flagged"]]:
+    """(``file:line``, flag) for each question whose cited article text changed since it was
+    written or last re-approved (:mod:`kb.dependants`)."""
+    from kb import dependants
+
+    questions = list(questions)
+    where = {q.id: q.location or q.id for q in questions}
+    found = dependants.flagged(store, "quiz", [(q.id, basis_refs(q)) for q in questions])
+    return [(where.get(f.ref, f.ref), f) for f in found]
+
+
+def flagged_ids(questions: Iterable[Question], store) -> set[str]:
+    """Ids of the questions not to draw until re-approved (their basis changed)."""
+    from kb import dependants
+
+    return dependants.flagged_refs(store, "quiz", [(q.id, basis_refs(q)) for q in questions])
+
+
+def basis_refs(q: Question) -> tuple:
+    from kb.dependants import Ref
+
+    return tuple(Ref(b.law, b.article, b.suffix) for b in q.basis)

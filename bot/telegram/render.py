@@ -131,6 +131,8 @@ def article_block(article: Article, highlight: str = "", prefix: str = "",
     head = f"{prefix}<b>{citation(article)}</b>{esc(version_label(article))}"
     if not article.is_current:
         head += "（历史版本）"
+    if article.repealed:
+        head += f"\n⚠️ {esc(article.repeal_notice())}"
     if chapter and article.chapter:
         head += f"\n<i>{esc(article.chapter)}</i>"
     text = article.text
