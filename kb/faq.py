@@ -124,7 +124,7 @@ class FaqBook:
                 raise FaqError(str(exc)) from exc
             out.append(Basis(art.law_title, art.number, art.suffix, art.label))
         if not out:
-            raise FaqError("每条问答都需要至少一条法律依据（例如：人防法第二十二条）。")
+            raise FaqError("每条问答都需要至少一条法律依据（例如：人防法第二十二条），或在没有条文规定时注明出处。")
         return tuple(out)
 
     def add(self, question: str, answer: str, basis: str | Sequence[Basis] = "", created_by: str = "",

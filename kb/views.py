@@ -212,12 +212,20 @@ def accept_view(store: "Store", view_id: int, actor: str, question: str | None =
     text = (question or view.question).strip()
     if not text or len(text) > MAX_QUESTION_CHARS:
         raise CorpusChangeError(f"问法不能为空，也不能超过 {MAX_QUESTION_CHARS} 字。")
+    if text != view.question:  # reworded: the old wording retires, so a re-seed never revives it
+        with store.db.atomic():
+            store.db.execute("UPDATE views SET state='dropped', note=?, updated_at=strftime('%Y-%m-%dT%H:%M:%SZ','now')"
+                             " WHERE id=?", (f"工作人员改写（{actor}）", view_id))
+            new = add_view(store, view.law, view.article, text, actor)
+            audit.record(store.db, actor, "view:accept", view.law,
+                         {"view": new.id, "article": view.article, "question": text, "was": view.question})
+        return new
     with store.db.atomic():
-        store.db.execute("UPDATE views SET state='active', question=?, text_sha=?, note=?,"
+        store.db.execute("UPDATE views SET state='active', text_sha=?, note=?,"
                          " updated_at=strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id=?",
-                         (text, text_prefix(art.text), f"工作人员确认（{actor}）", view_id))
+                         (text_prefix(art.text), f"工作人员确认（{actor}）", view_id))
         audit.record(store.db, actor, "view:accept", view.law,
-                     {"view": view_id, "article": view.article, "question": text, "was": view.question})
+                     {"view": view_id, "article": view.article, "question": text})
     return view_by_id(store, view_id)
 
 

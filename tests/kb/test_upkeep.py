@@ -177,3 +177,128 @@ def test_bad_input_gets_a_polite_message(run, tmp_path) -> None:
                         (("dependants", "approve", "quiz:nope"), "无效")]:
         result = run(*args)
         assert result.exit_code != 0 and words in result.output and "Traceback" not in result.output, result.output
+
+
+# ---- question views, dependants, FAQ sources, review ---------------------------------------------
+
+def test_views_are_carried_over_when_they_still_fit_and_queued_otherwise(store: Store) -> None:
+    from kb.embed import HashEmbedder
+    from kb.views import QuestionView, accept_view, drop_view, reconcile_views, review_queue, seed_views, \
+        stored_views, text_prefix
+
+    store.load_law(law("2010-01-01", {1: "每年六月五日组织一次全市防空警报试鸣放，鸣放前五日内发布公告。",
+                                      2: "人民防空工程平时可以用于经营，收益用于工程维护。"}))
+    texts = {a.number: a.text for a in store.current_articles()}
+    seed = [QuestionView(TITLE, 1, "每年几号试鸣防空警报", text_prefix(texts[1])),
+            QuestionView(TITLE, 2, "防空洞能租来开店吗", text_prefix(texts[2]))]
+    assert seed_views(store, seed) == 2 and seed_views(store, seed) == 0
+    store.load_law(law("2020-01-01", {1: "每年六月五日组织一次全市防空警报试鸣放，鸣放前七日内发布公告。",
+                                      2: "征兵工作每年进行一次，由兵役机关负责。"}))
+    done = reconcile_views(store, HashEmbedder())
+    assert [v.question for v in done.carried] == ["每年几号试鸣防空警报"]  # a figure changed: still fits
+    assert [v.question for v in done.queued] == ["防空洞能租来开店吗"]  # the article now says another thing
+    assert [v.question for v in stored_views(store)] == ["每年几号试鸣防空警报"]
+    (item,) = review_queue(store)
+    assert "经营" in item.old_text and "征兵" in item.new_text
+    accepted = accept_view(store, item.view.id, "cli:alice", question="征兵多久一次")
+    assert accepted.state == "active" and accepted.question == "征兵多久一次"
+    assert drop_view(store, accepted.id, "cli:alice") and not drop_view(store, accepted.id, "cli:alice")
+    assert seed_views(store, seed + [QuestionView(TITLE, 2, "新问法", "0" * 12)]) == 1  # dropped stays dropped
+    actions = [a["action"] for a in _audit(store)]
+    assert actions[-5:] == ["view:carry", "view:queue", "view:add", "view:accept", "view:drop"]
+
+
+def write_bank(folder, law_title: str = TITLE) -> None:
+    (folder / "bank.toml").write_text(f'''
+[[question]]
+id = "fine-001"
+stem = "试鸣防空警报前几日内发布公告？"
+options = ["五日", "七日"]
+answer = "A"
+explanation = "依第一条，鸣放前五日内发布公告。"
+basis = ["《{law_title}》第一条"]
+topic = "alarm"
+difficulty = "easy"
+''', encoding="utf-8")
+
+
+def test_quiz_validate_flags_questions_whose_basis_changed_until_reapproved(run, tmp_path) -> None:
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    write_bank(bank)
+    assert run("ingest", str(write_law(tmp_path, "2010-01-01", {1: "鸣放前五日内发布公告。"}))).exit_code == 0
+    assert run("quiz", "validate", str(bank)).exit_code == 0
+    new_dir = tmp_path / "new"
+    new_dir.mkdir()
+    assert run("ingest", str(write_law(new_dir, "2020-01-01", {1: "鸣放前七日内发布公告。"}))).exit_code == 0
+    flagged = run("quiz", "validate", str(bank))
+    assert flagged.exit_code == 1 and "fine-001" in flagged.output and "依据条文已修改，需复核" in flagged.output
+    from quizzes.bank import flagged_ids, load_bank
+
+    with Store(tmp_path / "home" / "lawbot.db") as s:
+        assert flagged_ids(load_bank([bank]).questions, s) == {"fine-001"}
+    assert run("rollback", "测试法", "--yes").exit_code == 0  # the old text again: nothing to review
+    assert run("quiz", "validate", str(bank)).exit_code == 0
+    assert run("ingest", str(new_dir)).exit_code == 0
+    assert run("quiz", "validate", str(bank)).exit_code == 1
+    assert run("dependants", "approve", "quiz:fine-001").exit_code == 1  # not in the packaged bank
+    with Store(tmp_path / "home" / "lawbot.db") as s:
+        from kb.dependants import Ref, pin
+
+        pin(s, "quiz", "fine-001", [Ref(TITLE, 1)], "cli:alice")  # what approve does for a bank question
+    assert run("quiz", "validate", str(bank)).exit_code == 0
+
+
+def test_faq_pair_on_a_changed_article_is_held_until_reapproved(settings, store: Store) -> None:
+    from kb.embed import HashEmbedder
+    from kb.faq import FaqBook
+
+    store.load_law(law("2010-01-01", {1: "鸣放前五日内发布公告。"}))
+    book = FaqBook(store)
+    pair = book.add("试鸣前几天发公告", "鸣放前五日内发布公告。", "测试法第一条", created_by="cli:alice")
+    assert book.match("试鸣前几天发公告", HashEmbedder()).entry.id == pair.id
+    store.load_law(law("2020-01-01", {1: "鸣放前七日内发布公告。"}))
+    (flag,) = book.flagged()
+    assert flag.ref == str(pair.id) and "五日" in flag.old_text and "七日" in flag.new_text
+    assert book.match("试鸣前几天发公告", HashEmbedder()) is None  # not served while flagged
+    book.approve(pair.id, "cli:alice")
+    assert book.flagged() == [] and book.match("试鸣前几天发公告", HashEmbedder()) is not None
+
+
+def test_faq_on_a_named_source_is_marked_and_seeded_once(run, store: Store) -> None:
+    from kb.faq import FaqBook, FaqError
+
+    book = FaqBook(store, seed=True)
+    seeded = {e.question: e for e in book.entries()}
+    assert "防空警报有几种？分别是什么声音？" in seeded
+    signals = seeded["防空警报有几种？分别是什么声音？"]
+    assert not signals.basis and "国家人民防空办公室" in signals.source
+    assert all(w in signals.answer for w in ("预先警报", "空袭警报", "解除警报", "鸣36秒", "鸣6秒", "连续"))
+    book.remove(signals.id)
+    assert FaqBook(store, seed=True).seed() == 0 and signals.question not in [e.question for e in book.entries()]
+    with pytest.raises(FaqError, match="出处"):
+        book.add("问", "答", "", source="")
+    from bot.render_text import render_answer
+    from kb.answer import Answer
+
+    text = render_answer(Answer("faq", "q", message=signals.answer, faq=signals))
+    assert "出处（非法律条文）：国家人民防空办公室" in text and "依据法律条文" not in text
+
+
+def test_review_unanswered_to_faq(run, settings) -> None:
+    from kb.logbook import Logbook
+
+    with Store(settings.db_path) as s:
+        log_id = Logbook(s).record("telegram", "42", "防空警报有几种声音？", "decline")
+        down = Logbook(s).record("telegram", "43", "防空洞能开店吗", "statute")
+        Logbook(s).feedback(down, "43", -1)
+    listed = run("review", "unanswered", "--since", "2000-01-01")
+    assert f"#{log_id}" in listed.output and "防空警报有几种声音" in listed.output
+    assert "防空洞能开店吗" in run("review", "feedback").output
+    assert "防空警报有几种声音" not in run("review", "feedback").output
+    assert "没有需要处理" in run("review", "unanswered", "--since", "2999-01-01").output
+    made = run("review", "unanswered", "--to-faq", str(log_id), "-a", "三种：预先、空袭、解除。",
+               "--source", "国家人民防空办公室统一规定的防空警报信号")
+    assert made.exit_code == 0, made.output
+    assert "防空警报有几种声音" not in run("review", "unanswered").output  # resolved
+    assert "faq:add" in run("audit").output
