@@ -110,7 +110,7 @@ def flagged(store: Store, kind: str, items: Iterable[tuple[str, Sequence[Ref]]])
             sha, at = pins[key]
             if sha != sha256(current):
                 out.append(Flagged(kind, str(ref), b, _text_by_hash(store, b, sha), current, at))
-    if missing:
+    if missing and not getattr(store, "read_only", False):
         with store.db.atomic():
             store.db.conn.executemany(
                 "INSERT OR IGNORE INTO pins (kind, ref, law, article, suffix, text_sha, pinned_by)"

