@@ -77,7 +77,10 @@ class QuizOps:
         self.settings = settings
         self.clock = clock
         questions = load_questions() if bank is None else list(bank)
-        self.engine = QuizEngine(settings.quiz_db_path, questions, clock=clock, timezone=settings.timezone)
+        from quizzes.bank import BasisHolds
+
+        self.engine = QuizEngine(settings.quiz_db_path, questions, clock=clock, timezone=settings.timezone,
+                                 held=BasisHolds(settings.db_path))
         self.reminders = Reminders.open(settings.quiz_db_path, clock)
 
     def close(self) -> None:

@@ -307,6 +307,28 @@ def flagged_ids(questions: Iterable[Question], store) -> set[str]:
     return dependants.flagged_refs(store, "quiz", [(q.id, basis_refs(q)) for q in questions])
 
 
+class BasisHolds:
+    """For the draw: which of these questions to hold back because an article they cite changed
+    since they were written or re-approved. Reads the statute store at ``db_path`` and caches the
+    answer until the store or the pins change (a round of 2,000 students costs one check)."""
+
+    def __init__(self, db_path: str | Path):
+        self.db_path = Path(db_path)
+        self._cache: tuple[tuple, set[str]] = ((), set())
+
+    def __call__(self, questions) -> set[str]:
+        if not self.db_path.exists():
+            return set()
+        from kb.store import Store
+
+        with Store(self.db_path) as store:
+            key = (store.revision(), tuple(q.id for q in questions), store.db.execute(
+                "SELECT group_concat(ref || law || article || text_sha) FROM pins WHERE kind='quiz'").fetchone()[0])
+            if key != self._cache[0]:
+                self._cache = (key, flagged_ids(questions, store))
+        return self._cache[1]
+
+
 def basis_refs(q: Question) -> tuple:
     from kb.dependants import Ref
 

@@ -288,13 +288,15 @@ SELECT id, code, name, organiser, starts_at, ends_at, tags, question_count, seco
 class QuizEngine:
     def __init__(self, db_path: str | Path, bank: Sequence[Question] = (), *,
                  clock: Callable[[], float] = time.time, seed: int | None = None,
-                 timezone: str = "Asia/Shanghai"):
+                 timezone: str = "Asia/Shanghai",
+                 held: Callable[[Sequence[Question]], set[str]] | None = None):
         """Open (and migrate) ``quiz.db``. ``bank``: the curated questions from the bank files;
         approved imported/generated questions from the database are added to it.
         ``timezone``: how local times are shown (messages, exports)."""
         self.path = Path(db_path)
         self.clock = clock
         self.timezone = timezone
+        self.held = held  # ids not to draw: their cited article changed (quizzes.bank.BasisHolds)
         self._rng = random.Random(seed)
         self._bank: dict[str, Question] = {}
         for q in bank:
@@ -581,6 +583,9 @@ class QuizEngine:
                         seconds) -> Attempt:
         """Inside a write transaction: draw, shuffle, snapshot."""
         pool = self.questions(tags)
+        if self.held and pool:
+            held = self.held(pool)
+            pool = [q for q in pool if q.id not in held]
         if not pool:
             raise QuizError("题库里暂时没有可用的题目。")
         chosen = self._rng.sample(pool, min(count, len(pool)))

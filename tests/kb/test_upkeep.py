@@ -302,3 +302,30 @@ def test_review_unanswered_to_faq(run, settings) -> None:
     assert made.exit_code == 0, made.output
     assert "防空警报有几种声音" not in run("review", "unanswered").output  # resolved
     assert "faq:add" in run("audit").output
+
+
+def test_new_rounds_do_not_draw_a_question_whose_basis_changed(run, tmp_path) -> None:
+    from quizzes.bank import BasisHolds, load_bank
+    from quizzes.engine import QuizEngine
+    from quizzes.errors import QuizError
+
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    write_bank(bank)
+    assert run("ingest", str(write_law(tmp_path, "2010-01-01", {1: "鸣放前五日内发布公告。"}))).exit_code == 0
+    db = tmp_path / "home" / "lawbot.db"
+    questions = load_bank([bank]).questions
+    with QuizEngine(tmp_path / "quiz.db", questions, held=BasisHolds(db)) as eng:
+        first = eng.start_practice("1", 1, count=1)
+        assert first.question_count == 1
+        eng.abandon(first.id)
+        new_dir = tmp_path / "new"
+        new_dir.mkdir()
+        assert run("ingest", str(write_law(new_dir, "2020-01-01", {1: "鸣放前七日内发布公告。"}))).exit_code == 0
+        with pytest.raises(QuizError, match="没有可用的题目"):
+            eng.start_practice("2", 2, count=1)  # the only question is held until re-approved
+        with Store(db) as s:
+            from kb.dependants import Ref, pin
+
+            pin(s, "quiz", "fine-001", [Ref(TITLE, 1)], "cli:alice")
+        assert eng.start_practice("3", 3, count=1).question_count == 1
