@@ -1,7 +1,7 @@
 """CLI commands for keeping the corpus current: diff, rollback, repeal, remove, the audit log,
 question views awaiting review, unanswered questions and feedback, and dependants to re-approve.
 
-Thin: each parses its arguments, calls :mod:`kb.upkeep` / :mod:`kb.views` / :mod:`kb.faq`, and
+Thin: each parses its arguments, calls :mod:`app.corpus` (the operations every channel shares), and
 prints a short Chinese report with times in the configured time zone. Every change is audited in
 the store under ``cli:<login name>``.
 """
@@ -54,7 +54,7 @@ def _echo_reindexed(settings: Settings) -> None:
 def diff(settings: Settings, law: str, from_date, to_date) -> None:
     """逐条显示两个版本之间修改的条文（旧文 → 新文）。"""
     from bot.render_text import inline_diff
-    from kb.upkeep import diff as diff_versions
+    from app.corpus import diff as diff_versions
 
     d = diff_versions(_kb(settings), law, from_date, to_date)
     click.echo(f"《{d.law.title}》{d.old.version_date or '未注明日期'} → {d.new.version_date or '未注明日期'}："
@@ -77,7 +77,7 @@ def diff(settings: Settings, law: str, from_date, to_date) -> None:
 def rollback(settings: Settings, law: str, yes: bool) -> None:
     """撤回现行版本，使上一个版本重新成为现行版本（重新导入被撤回的文件即可恢复）。"""
     from kb.lookup import find_law
-    from kb.upkeep import rollback as roll
+    from app.corpus import rollback as roll
 
     kb = _kb(settings)
     found = find_law(kb.store, law, settings.home_region)
@@ -95,7 +95,7 @@ def rollback(settings: Settings, law: str, yes: bool) -> None:
 def repeal(settings: Settings, law: str, day: str, yes: bool) -> None:
     """标记法规已废止：回答不再把它当作现行法规引用。"""
     from kb.lookup import find_law
-    from kb.upkeep import iso_day, repeal as mark
+    from app.corpus import iso_day, repeal as mark
 
     kb = _kb(settings)
     found = find_law(kb.store, law, settings.home_region)
@@ -115,7 +115,7 @@ def repeal(settings: Settings, law: str, day: str, yes: bool) -> None:
 def remove(settings: Settings, law: str, yes: bool) -> None:
     """删除误导入的法规（连同全部版本）；审计记录中保留其导入历史。"""
     from kb.lookup import find_law
-    from kb.upkeep import remove as drop
+    from app.corpus import remove as drop
 
     kb = _kb(settings)
     found = find_law(kb.store, law, settings.home_region)
@@ -134,7 +134,7 @@ def remove(settings: Settings, law: str, yes: bool) -> None:
 @click.pass_obj
 def audit_cmd(settings: Settings, since, law, limit, as_json) -> None:
     """查看审计记录：谁在何时做了哪些改动（时间为本地时区）。"""
-    from kb.upkeep import audit_entries
+    from app.corpus import audit_entries
 
     rows = audit_entries(_kb(settings), since, law, limit)
     for e in rows:
@@ -160,9 +160,9 @@ def views() -> None:
 @click.pass_obj
 def views_review(settings: Settings) -> None:
     """列出待复核的问法视图，附原条文与现行条文。"""
-    from kb.views import review_queue
+    from app.corpus import views_to_review
 
-    queue = review_queue(_kb(settings).store)
+    queue = views_to_review(_kb(settings))
     for item in queue:
         v = item.view
         click.echo(f"#{v.id} 《{v.law}》第{v.article}条  问法：{v.question}  （{v.note}）")
@@ -178,12 +178,9 @@ def views_review(settings: Settings) -> None:
 @click.pass_obj
 def views_accept(settings: Settings, view_id: int, question) -> None:
     """确认一条问法适用于现行条文（可改写问法），重建索引后生效。"""
-    from bot.cli import reindex_with_progress
-    from kb.views import accept_view
+    from app.corpus import accept_view
 
-    kb = _kb(settings)
-    v = accept_view(kb.store, view_id, cli_actor(), question)
-    reindex_with_progress(kb)
+    v = accept_view(_kb(settings), view_id, cli_actor(), question)
     click.echo(f"已启用问法 #{v.id}：{v.question}（《{v.law}》第{v.article}条）。")
 
 
@@ -192,13 +189,9 @@ def views_accept(settings: Settings, view_id: int, question) -> None:
 @click.pass_obj
 def views_drop(settings: Settings, view_id: int) -> None:
     """停用一条问法视图。"""
-    from bot.cli import reindex_with_progress
-    from kb.views import drop_view
+    from app.corpus import drop_view
 
-    kb = _kb(settings)
-    changed = drop_view(kb.store, view_id, cli_actor())
-    if changed:
-        reindex_with_progress(kb)
+    changed = drop_view(_kb(settings), view_id, cli_actor())
     click.echo(f"已停用问法 #{view_id}。" if changed else f"问法 #{view_id} 已是停用状态。")
 
 
@@ -209,15 +202,9 @@ def views_drop(settings: Settings, view_id: int) -> None:
 @click.pass_obj
 def views_add(settings: Settings, law: str, number: str, question: str) -> None:
     """为某一条新增一条问法（市民会怎么问），重建索引后生效。"""
-    from bot.cli import reindex_with_progress
-    from kb.lookup import find_law, parse_article_number
-    from kb.views import add_view
+    from app.corpus import add_view
 
-    kb = _kb(settings)
-    found = find_law(kb.store, law, settings.home_region)
-    n, _ = parse_article_number(number)
-    v = add_view(kb.store, found.title, n, question, cli_actor())
-    reindex_with_progress(kb)
+    v = add_view(_kb(settings), law, number, question, cli_actor())
     click.echo(f"已新增问法 #{v.id}：{v.question}（《{v.law}》第{v.article}条）。")
 
 
@@ -235,26 +222,16 @@ def views_add(settings: Settings, law: str, number: str, question: str) -> None:
 @click.pass_obj
 def review(settings: Settings, what: str, since, limit, to_faq, answer, basis, source, question) -> None:
     """查看未能回答的问题（unanswered）或被点 👎 的回答（feedback）；--to-faq 把一条转为常见问答。"""
-    from kb.faq import FaqBook
-    from kb.logbook import Logbook
-    from kb.timefmt import utc_from_local_date
-    from kb.upkeep import iso_day
+    from app.corpus import question_to_faq, to_review
 
     kb = _kb(settings)
-    log = Logbook(kb.store)
     if to_faq is not None:
-        entry = log.entry(to_faq)
-        if entry is None:
-            raise click.ClickException(f"没有编号为 {to_faq} 的问题记录。")
         if not answer:
             raise click.UsageError("请用 --answer 给出答案，并用 --basis（法律依据）或 --source（出处）注明依据。")
-        pair = FaqBook(kb.store, settings.home_region).add(question or entry["question"], answer, basis,
-                                                           created_by=cli_actor(), source=source)
-        n = log.resolve(to_faq, pair.id)
-        click.echo(f"已新增问答 #{pair.id}：{pair.question}；{n} 条同样的提问已标记为已解答。")
+        made = question_to_faq(kb, to_faq, answer, cli_actor(), basis, source, question)
+        click.echo(f"已新增问答 #{made.entry.id}：{made.entry.question}；{made.resolved} 条同样的提问已标记为已解答。")
         return
-    since_utc = utc_from_local_date(iso_day(since), settings.timezone) if since else ""
-    groups = log.unanswered(limit, since_utc, thumbs_down_only=(what == "feedback"))
+    groups = to_review(kb, what, since, limit)
     for g in groups:
         click.echo(f"#{g.log_id}  {_when(settings, g.last_at)}  ×{g.count}  👎{g.thumbs_down}  {g.question}")
     if not groups:
@@ -270,28 +247,15 @@ def dependants() -> None:
     """依据条文已修改的题目与常见问答：查看新旧条文，复核后重新批准。"""
 
 
-def _flagged(settings: Settings, kb):
-    from kb.faq import FaqBook
-    from quizzes.bank import flagged_questions, load_bank
-
-    quiz = [f for _, f in flagged_questions(load_bank().questions, kb.store)]
-    if settings.quiz_db_path.exists():
-        from quizzes.engine import QuizEngine
-
-        with QuizEngine.from_settings(settings) as eng:
-            stored = [q for q in eng.questions(status="all") if q.origin != "curated"]
-        quiz += [f for _, f in flagged_questions(stored, kb.store)]
-    return quiz + FaqBook(kb.store, settings.home_region).flagged()
-
-
 @dependants.command("review")
 @click.pass_obj
 def dependants_review(settings: Settings) -> None:
     """列出依据条文已修改、需复核的题目和常见问答，附旧文 → 新文。"""
     from bot.render_text import inline_diff
 
-    kb = _kb(settings)
-    flagged = _flagged(settings, kb)
+    from app.corpus import dependants_to_review
+
+    flagged = dependants_to_review(_kb(settings))
     for f in flagged:
         name = "题目" if f.kind == "quiz" else "问答"
         click.echo(f"{name} {f.kind}:{f.ref}  {f.basis.label}")
@@ -308,25 +272,11 @@ def dependants_review(settings: Settings) -> None:
 @click.pass_obj
 def dependants_approve(settings: Settings, refs) -> None:
     """重新批准已复核的题目或问答（quiz:ID、faq:ID），使其按现行条文继续使用。"""
-    from kb.dependants import pin
-    from kb.faq import FaqBook
-    from quizzes.bank import basis_refs, load_bank
+    from app.corpus import approve_dependant
 
     kb = _kb(settings)
-    bank = {q.id: q for q in load_bank().questions}
-    if settings.quiz_db_path.exists():
-        from quizzes.engine import QuizEngine
-
-        with QuizEngine.from_settings(settings) as eng:
-            bank.update({q.id: q for q in eng.questions(status="all") if q.id not in bank})
     for ref in refs:
-        kind, _, ident = ref.partition(":")
-        if kind == "faq" and ident.isdigit():
-            FaqBook(kb.store, settings.home_region).approve(int(ident), cli_actor())
-        elif kind == "quiz" and ident in bank:
-            pin(kb.store, "quiz", ident, basis_refs(bank[ident]), cli_actor())
-        else:
-            raise click.ClickException(f"“{ref}”无效：应写作 quiz:题目编号 或 faq:问答编号，且须存在。")
+        approve_dependant(kb, ref, cli_actor())
         click.echo(f"已重新批准 {ref}（按现行条文）。")
 
 
