@@ -20,6 +20,7 @@ from bot.telegram.common import (Context, answer_query, is_staff, reply, send, s
                                  user_ref)
 from bot.telegram.render import Reply
 from ingest.errors import IngestError
+from kb.errors import VersionConflictError
 from kb.faq import FaqError
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ async def document(update: Update, context: Context) -> None:
     ref = user_ref(update)
     try:
         staged = await services(context).admin(lambda ops: ops.stage(ref, name, data))
-    except IngestError as exc:
+    except (IngestError, VersionConflictError) as exc:  # bad file, or a same-date edit
         await reply(update, context, render.esc(str(exc)))
         return
     log.info("staff %s staged upload %s (%s)", ref, staged.upload_id, staged.report.action)
@@ -76,7 +77,7 @@ async def upload_decision(update: Update, context: Context) -> None:
     await show(query, context, [Reply("⏳ 正在导入并更新检索索引，请稍候……（期间照常答复群众提问）")])
     try:
         loaded = await services(context).admin(lambda ops: ops.confirm(upload_id))
-    except IngestError as exc:
+    except (IngestError, VersionConflictError) as exc:  # bad file, or a same-date edit
         await show(query, context, [Reply(render.esc(str(exc)))])
         return
     if loaded is None:

@@ -87,3 +87,20 @@ def test_amended_articles_stay_findable_flagged_diffed_and_rolled_back(core_home
     assert ranks(home) == {29: 1, 42: 1}
     assert run("quiz", "validate").exit_code == 0  # the text they were written for is current again
     assert "rollback" in run("audit", "--limit", "5").output
+
+
+def test_the_three_alarm_signals_are_answered_from_the_named_source(core_kb) -> None:
+    """No article states the signals; the seeded FAQ pairs do, naming their source as not a statute."""
+    from bot.render_text import render_answer
+    from kb.assistant import Assistant
+
+    assistant = Assistant(core_kb)
+    for question in ("防空警报有几种？分别是什么声音？", "听到防空警报怎么办", "解除警报怎么响"):
+        answer = assistant.answer(question, log=False)
+        assert answer.kind == "faq", (question, answer.kind)
+        text = render_answer(answer)
+        assert "出处（非法律条文）：国家人民防空办公室" in text and "警报" in answer.message
+    signals = assistant.answer("防空警报有几种？分别是什么声音？", log=False).message
+    assert all(w in signals for w in ("预先警报：鸣36秒、停24秒", "空袭警报：鸣6秒、停6秒", "解除警报：连续鸣响3分钟"))
+    # questions the statutes answer still get the statute
+    assert assistant.answer("重庆每年什么时候试鸣防空警报？", log=False).kind == "statute"
