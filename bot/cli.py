@@ -303,8 +303,10 @@ def laws(settings: Settings, as_json: bool) -> None:
         return
     for law in rows:
         versions = kb.store.versions(law.id)
-        older = [v["version_date"] or "未注明日期" for v in versions if not v["is_current"]]
+        older = [v["version_date"] or "未注明日期" for v in versions if not v["is_current"] and v["state"] == "active"]
         extra = f"；历史版本 {', '.join(older)}" if older else ""
+        if law.repealed:
+            extra += f"；已于 {law.repealed_on or '（日期未注明）'} 废止"
         click.echo(f"{law.title}（{law.region}·{law.level or '—'}）现行版本 {law.version_date or '未注明日期'}，"
                    f"{law.article_count} 条{extra}")
 
