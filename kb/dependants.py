@@ -1,9 +1,10 @@
 """What rests on an article's text: quiz questions and FAQ pairs, flagged when that text changes.
 
 A quiz question or FAQ pair is written against the text of the articles it cites. Each of its
-bases is pinned (table ``pins``) to the hash of that text: when the pair is added, when staff
-re-approve it, or, for material that predates pinning (the bank files, older pairs), on first
-sight against the earliest stored text of the article, the text it was written against. When the
+bases is pinned (table ``pins``) to the hash of that text: when the pair is added or staff
+re-approve it. Curated bank questions record the hash in their file (``basis_sha``, written with
+``python -m quizzes.pin_bank``); material with neither (older pairs, imported questions) is pinned
+on first sight to the text then current. When the
 current text differs from the pin, the dependant is flagged: ``lawbot quiz validate`` reports it
 as 依据条文已修改，需复核, new rounds do not draw it and the bot does not serve the pair, until
 staff re-approve it (``lawbot dependants approve``), which pins it to the current text. Results
@@ -27,6 +28,7 @@ class Ref:
     law: str
     article: int
     suffix: str = ""
+    text_sha: str = ""  # a prefix of sha256 of the text it was written against, if recorded
 
     @property
     def label(self) -> str:
@@ -52,19 +54,11 @@ def _current(store: Store, b: Ref) -> str | None:
     return row[0] if row else None
 
 
-def _earliest(store: Store, b: Ref) -> str | None:
-    row = store.db.execute(
-        "SELECT a.text FROM articles a JOIN versions v ON v.id = a.version_id JOIN laws l ON l.id = a.law_id"
-        " WHERE l.title=? AND a.number=? AND a.suffix=? ORDER BY v.id LIMIT 1",
-        (b.law, b.article, b.suffix)).fetchone()
-    return row[0] if row else None
-
-
 def _text_by_hash(store: Store, b: Ref, text_sha: str) -> str | None:
     for (text,) in store.db.execute(
             "SELECT a.text FROM articles a JOIN laws l ON l.id = a.law_id WHERE l.title=? AND a.number=?"
             " AND a.suffix=?", (b.law, b.article, b.suffix)):
-        if sha256(text) == text_sha:
+        if sha256(text).startswith(text_sha):
             return text
     return None
 
@@ -90,9 +84,9 @@ def pin(store: Store, kind: str, ref: str, bases: Iterable[Ref], actor: str = au
 def flagged(store: Store, kind: str, items: Iterable[tuple[str, Sequence[Ref]]]) -> list[Flagged]:
     """The bases, among ``items`` (ref, bases), whose article text changed since pinned.
 
-    A basis not pinned yet is pinned to the earliest stored text of its article (what material
-    older than pinning was written against). A basis whose article is gone is not reported here
-    (the validators report missing articles)."""
+    Without a pin, the hash the material records (``Ref.text_sha``) is compared; with neither,
+    the basis is pinned to the current text (first sight). A basis whose article is gone is not
+    reported here (the validators report missing articles)."""
     pins = {(r, law, art, suf): (sha, at) for r, law, art, suf, sha, at in store.db.execute(
         "SELECT ref, law, article, suffix, text_sha, pinned_at FROM pins WHERE kind=?", (kind,))}
     out: list[Flagged] = []
@@ -104,11 +98,13 @@ def flagged(store: Store, kind: str, items: Iterable[tuple[str, Sequence[Ref]]])
                 continue
             key = (str(ref), b.law, b.article, b.suffix)
             if key not in pins:
-                first = _earliest(store, b)
-                pins[key] = (sha256(first), "")
-                missing.append((kind, str(ref), b.law, b.article, b.suffix, sha256(first), audit.SYSTEM))
+                if b.text_sha:
+                    pins[key] = (b.text_sha, "")
+                else:
+                    pins[key] = (sha256(current), "")
+                    missing.append((kind, str(ref), b.law, b.article, b.suffix, sha256(current), audit.SYSTEM))
             sha, at = pins[key]
-            if sha != sha256(current):
+            if not sha256(current).startswith(sha):
                 out.append(Flagged(kind, str(ref), b, _text_by_hash(store, b, sha), current, at))
     if missing and not getattr(store, "read_only", False):
         with store.db.atomic():

@@ -20,7 +20,8 @@ from quizzes.model import (AUDIENCES, DIFFICULTIES, LETTERS, MAX_EXPLANATION, MA
 BANK_DIR = Path(__file__).resolve().parent / "bank"
 TOPICS = ("alarm", "history", "shelter", "rights", "works", "military", "education", "mobilization")
 REQUIRED = ("id", "stem", "options", "answer", "explanation", "topic", "difficulty")
-KEYS = (*REQUIRED, "review", "basis", "source", "audience")
+KEYS = (*REQUIRED, "review", "basis", "basis_sha", "source", "audience")
+_SHA = re.compile(r"^[0-9a-f]{12}$")
 
 _HEADER = re.compile(r"^\s*\[\[\s*question\s*\]\]\s*(#.*)?$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -178,6 +179,7 @@ def _question(entry: dict, block: _Block, seen: dict[str, str]) -> Question | No
     review = _text(entry, "review", block)
     source = _text(entry, "source", block)
     basis = _basis(entry, block)
+    basis_sha = _basis_sha(entry, block, len(basis))
     if not basis and not source and "basis" not in entry:
         block.bad(None, "缺少法律依据（basis）或出处（source）：至少要有一项")
     elif not basis and not source:
@@ -198,7 +200,7 @@ def _question(entry: dict, block: _Block, seen: dict[str, str]) -> Question | No
     return Question(id=qid, stem=stem, options=tuple(options), correct=correct, explanation=explanation,
                     review=review, basis=tuple(basis), source=source, topic=topic, difficulty=difficulty,
                     audience=tuple(audience), origin="curated", status="approved",
-                    location=f"{block.where}:{block.start}")
+                    location=f"{block.where}:{block.start}", basis_sha=basis_sha)
 
 
 def _options(entry: dict, block: _Block) -> list[str]:
@@ -253,6 +255,18 @@ def _basis(entry: dict, block: _Block) -> list[Basis]:
         else:
             found.append(basis)
     return found
+
+
+def _basis_sha(entry: dict, block: _Block, n_basis: int) -> tuple[str, ...]:
+    """``basis_sha``: one 12-hex-digit text hash per basis (optional; see kb.dependants)."""
+    raw = entry.get("basis_sha", [])
+    if not isinstance(raw, list) or not all(isinstance(h, str) and _SHA.match(h) for h in raw):
+        block.bad("basis_sha", "basis_sha 应为 12 位十六进制文本的列表（每条依据一个）")
+        return ()
+    if raw and len(raw) != n_basis:
+        block.bad("basis_sha", f"basis_sha 有 {len(raw)} 项，应与 basis 的 {n_basis} 项一一对应")
+        return ()
+    return tuple(raw)
 
 
 def validate_basis(questions: Iterable[Question], store) -> list[Problem]:
@@ -330,6 +344,9 @@ class BasisHolds:
 
 
 def basis_refs(q: Question) -> tuple:
+    """The question's bases as :class:`kb.dependants.Ref`, with the text hash it was written
+    against where the bank file records one."""
     from kb.dependants import Ref
 
-    return tuple(Ref(b.law, b.article, b.suffix) for b in q.basis)
+    shas = q.basis_sha if len(q.basis_sha) == len(q.basis) else ("",) * len(q.basis)
+    return tuple(Ref(b.law, b.article, b.suffix, sha) for b, sha in zip(q.basis, shas))

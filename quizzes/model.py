@@ -48,6 +48,9 @@ class Question:
     origin: str = "curated"
     status: str = "approved"
     location: str = ""  # "file:line" or "import.csv:row 7", for messages
+    # per basis, the first 12 hex digits of sha256 of the article text the question was written
+    # against (kb.dependants): a changed article flags the question for review
+    basis_sha: tuple[str, ...] = ()
 
     @property
     def multiple(self) -> bool:

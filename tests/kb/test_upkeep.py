@@ -210,7 +210,7 @@ def test_views_are_carried_over_when_they_still_fit_and_queued_otherwise(store: 
     assert actions[-5:] == ["view:carry", "view:queue", "view:add", "view:accept", "view:drop"]
 
 
-def write_bank(folder, law_title: str = TITLE) -> None:
+def write_bank(folder, law_title: str = TITLE, sha_line: str = "") -> None:
     (folder / "bank.toml").write_text(f'''
 [[question]]
 id = "fine-001"
@@ -219,6 +219,7 @@ options = ["五日", "七日"]
 answer = "A"
 explanation = "依第一条，鸣放前五日内发布公告。"
 basis = ["《{law_title}》第一条"]
+{sha_line}
 topic = "alarm"
 difficulty = "easy"
 ''', encoding="utf-8")
@@ -331,3 +332,17 @@ def test_new_rounds_do_not_draw_a_question_whose_basis_changed(run, tmp_path) ->
 
             pin(s, "quiz", "fine-001", [Ref(TITLE, 1)], "cli:alice")
         assert eng.start_practice("3", 3, count=1).question_count == 1
+
+
+def test_a_bank_question_records_the_text_it_was_written_against(run, tmp_path) -> None:
+    """With basis_sha in the file, the first check after an amendment already flags it."""
+    from kb.store import sha256
+
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    write_bank(bank, sha_line=f'basis_sha = ["{sha256("第一条 鸣放前五日内发布公告。")[:12]}"]')
+    assert run("ingest", str(write_law(tmp_path, "2020-01-01", {1: "鸣放前七日内发布公告。"}))).exit_code == 0
+    flagged = run("quiz", "validate", str(bank))
+    assert flagged.exit_code == 1 and "fine-001" in flagged.output
+    write_bank(bank, sha_line='basis_sha = ["12"]')
+    assert "basis_sha 应为 12 位十六进制" in run("quiz", "validate", str(bank)).output
