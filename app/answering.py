@@ -43,14 +43,17 @@ class Reply:
         """``法律依据：《…》第N条、…`` for an FAQ reply ("" otherwise); one wording for every channel."""
         if self.answer.kind != "faq" or self.answer.faq is None:
             return ""
-        return "法律依据：" + "、".join(b.citation() for b in self.answer.faq.basis)
+        faq = self.answer.faq
+        cited = "法律依据：" + "、".join(b.citation() for b in faq.basis) if faq.basis else ""
+        return "\n".join(p for p in (cited, faq.source_line()) if p)  # a named source says it is no statute
 
 
 def faq_lines(reply: Reply) -> tuple[str, str, str]:
     """An FAQ reply's three parts, worded once for every channel: the curated answer, the
     "法律依据" line and the disclaimer with where to get help."""
     answer = reply.answer
-    return answer.message, reply.basis_line(), FAQ_DISCLAIMER + answer.help_line
+    disclaimer = answer.faq.disclaimer(FAQ_DISCLAIMER) if answer.faq is not None else FAQ_DISCLAIMER
+    return answer.message, reply.basis_line(), disclaimer + answer.help_line
 
 
 def resolve_basis(store: Store, answer: Answer, home_region: str) -> tuple[Article, ...]:

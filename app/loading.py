@@ -60,11 +60,13 @@ def reindex(kb: KnowledgeBase, progress: Progress | None = None, phase: Phase | 
 def load_and_index(kb: KnowledgeBase, paths: Iterable[str | os.PathLike], *,
                    on_item: Callable[[LoadReport | Failure], None] | None = None,
                    index: bool = True, progress: Progress | None = None,
-                   phase: Phase | None = None) -> tuple[LoadSummary, IndexReport | None]:
+                   phase: Phase | None = None, replace: bool = False,
+                   actor: str = "system") -> tuple[LoadSummary, IndexReport | None]:
     """Load files and folders (folders: every file in :data:`FORMATS`), each law in one
     transaction, then rebuild the index if anything changed or the index is stale.
-    Resumable: stored laws are reported unchanged, cached vectors are reused."""
-    summary = load_files(kb.store, expand_paths(paths), on_item=on_item)
+    Resumable: stored laws are reported unchanged, cached vectors are reused. ``replace``
+    corrects a stored version of the same date (audited under ``actor``)."""
+    summary = load_files(kb.store, expand_paths(paths), on_item=on_item, replace=replace, actor=actor)
     report = None
     if index and (summary.changed or kb.index_is_stale()):
         report = reindex(kb, progress, phase)
@@ -116,8 +118,10 @@ class Uploads:
         if claimed is None:
             return None
         filename, data = claimed
+        staff = self.kb.store.db.execute("SELECT user_ref FROM pending_uploads WHERE id=?", (upload_id,)).fetchone()
         try:
-            report = self.kb.store.load_law(parse_bytes(data, filename), f"{self.channel}:{filename}")
+            report = self.kb.store.load_law(parse_bytes(data, filename), f"{self.channel}:{filename}",
+                                            actor=f"{self.channel}:{staff[0] if staff else ''}")
             if report.changed_store or self.kb.index_is_stale():
                 self.kb.reindex()
         except BaseException:
