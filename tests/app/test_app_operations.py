@@ -39,12 +39,13 @@ def test_browsing_laws_versions_chapters_and_articles(small_kb):
 
 def test_faq_curation_imports_any_encoding_all_or_nothing(small_kb):
     cur = Curation(small_kb)
+    seeded = cur.faq_entries()  # the packaged 6·5 pairs (kb/data/faq_seed.jsonl)
     good = "问题,答案,依据\n防空洞能开店吗,可以,人防法第三条\n"
     with pytest.raises(FaqError, match="第 3 行"):
         cur.faq_import((good + "另一问,另一答,人防法第九十九条\n").encode("utf-8"), created_by="test")
-    assert cur.faq_entries() == []
+    assert cur.faq_entries() == seeded
     assert len(cur.faq_import(good.encode("gbk"), created_by="test")) == 1  # saved by Excel on Windows
-    [entry] = cur.faq_entries()
+    [entry] = [e for e in cur.faq_entries() if e not in seeded]
     assert cur.faq_remove(entry.id) and not cur.faq_remove(entry.id)
 
 
@@ -113,4 +114,4 @@ def test_cli_faq_import_reads_a_gbk_csv(small_kb, settings, tmp_path):
     path.write_bytes("问题,答案,依据\n防空洞能开店吗,可以,人防法第三条\n".encode("gbk"))
     out = CliRunner().invoke(cli, ["--home", str(settings.home), "--embedder", "hash", "faq", "import", str(path)])
     assert out.exit_code == 0 and "已导入 1 条问答" in out.output, out.output
-    assert [e.question for e in Curation(small_kb).faq_entries()] == ["防空洞能开店吗"]
+    assert [e.question for e in Curation(small_kb).faq_entries() if not e.source] == ["防空洞能开店吗"]
