@@ -3,10 +3,11 @@
 A data directory may be read-only (a shared volume mounted ``ro``, a copy owned by another user).
 Reading commands (``laws``, ``article``, ``search`` …) must still work there, and writing ones must
 say so in one Chinese line instead of failing inside SQLite. WAL mode needs the ``-wal`` and
-``-shm`` files beside the database, so a database in a directory we cannot write is opened
-``immutable`` (nobody can be changing it through this path either); one we can reach but not write
-is opened ``mode=ro``; a database that does not exist in an unwritable place is an empty, migrated
-in-memory one (so ``lawbot laws`` says nothing has been loaded). Every read-only connection has
+``-shm`` files beside the database: a database we cannot write is opened ``mode=ro``, which
+also reads commits still in its WAL file (a home copied while in use), and ``immutable`` only when
+that is impossible (no WAL index can be made in a read-only directory); a database that does not
+exist in an unwritable place is an empty, migrated in-memory one (so ``lawbot laws`` says nothing
+has been loaded). Every read-only connection has
 ``PRAGMA query_only`` set, and :func:`ensure_writable` turns a write attempt into
 :class:`kb.errors.ReadOnlyHomeError` before any SQL runs. Used by ``kb.store`` (``lawbot.db``) and
 ``quizzes.store`` (``quiz.db``).
@@ -41,15 +42,30 @@ def connect(path: str | Path, *, timeout: float = 30.0) -> tuple[sqlite3.Connect
         try:
             conn.execute("PRAGMA journal_mode=WAL")
             return conn, False
-        except sqlite3.OperationalError:  # e.g. a read-only mount os.access could not tell
+        except sqlite3.OperationalError as exc:  # e.g. a read-only mount os.access could not tell
             conn.close()
-    if path.exists():
-        flags = "mode=ro" if os.access(path.parent, os.W_OK) else "immutable=1"
-        uri = f"file:{quote(str(path.resolve()))}?{flags}"
-        conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False)
-    else:
-        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
-    return conn, True
+            if not any(word in str(exc) for word in ("readonly", "read-only", "unable to open")):
+                raise  # "database is locked" and the like are not a read-only home
+    if not path.exists():
+        return sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False), True
+    wal = path.with_name(path.name + "-wal")
+    if os.access(path.parent, os.W_OK) or (wal.exists() and wal.stat().st_size > 0):
+        try:  # read-only, but with the commits still in the WAL file (a home copied while in use)
+            return _open_uri(path, "mode=ro", timeout), True
+        except sqlite3.OperationalError:
+            pass  # the WAL index cannot be opened here: the main file alone is all we can read
+    return _open_uri(path, "immutable=1", timeout), True
+
+
+def _open_uri(path: Path, flags: str, timeout: float) -> sqlite3.Connection:
+    uri = f"file:{quote(str(path.resolve()))}?{flags}"
+    conn = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        conn.close()
+        raise
+    return conn
 
 
 def seal(conn: sqlite3.Connection) -> None:

@@ -110,3 +110,27 @@ def test_read_only_home_walk_has_no_traceback(read_only_home, tmp_path) -> None:
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(records) > 200
     check(records)
+
+
+def test_read_only_copy_taken_while_in_use_shows_its_latest_commits(small_home_copy, tmp_path) -> None:
+    """A home copied while a process had commits only in its WAL file: read-only, they are seen."""
+    from kb.faq import FaqBook
+    from kb.store import Store
+
+    prefix = unprivileged()
+    store = Store(small_home_copy / "lawbot.db")
+    try:
+        store.db.conn.execute("PRAGMA wal_autocheckpoint=0")  # the pair stays in lawbot.db-wal
+        FaqBook(store, "重庆市").add("防空洞能租来开店吗", "可以依法平时利用，但不得影响防空效能。", "人防法第二十六条")
+        copy = tmp_path / "copy"
+        shutil.copytree(small_home_copy, copy)
+    finally:
+        store.close()
+    assert (copy / "lawbot.db-wal").stat().st_size > 0
+    make_read_only(copy)
+    try:
+        result = lawbot(prefix, copy, "faq", "list")
+        assert result.returncode == 0 and "防空洞能租来开店吗" in result.stdout, (result.stdout, result.stderr)
+    finally:
+        for p in [copy, *copy.rglob("*")]:
+            p.chmod(p.stat().st_mode | stat.S_IWUSR)
