@@ -16,8 +16,8 @@ from telegram.constants import ParseMode
 from app.loading import upload_refusal
 from bot.telegram import callbacks as cb
 from bot.telegram import render, staff_screens, texts
-from bot.telegram.common import (Context, answer_query, is_staff, reply, send, services, show,
-                                 user_ref)
+from bot.telegram.common import (Context, answer_query, is_staff, reply, send, services, settings,
+                                 show, user_ref)
 from bot.telegram.render import Reply
 from ingest.errors import IngestError
 from kb.errors import VersionConflictError
@@ -92,7 +92,7 @@ async def upload_decision(update: Update, context: Context) -> None:
 @staff_only
 async def unanswered(update: Update, context: Context) -> None:
     groups = await services(context).curation(lambda ops: ops.unanswered(10))
-    await reply(update, context, staff_screens.unanswered_replies(groups))
+    await reply(update, context, staff_screens.unanswered_replies(groups, settings(context).timezone))
 
 
 @staff_only

@@ -1,8 +1,9 @@
 """Staff screens (pure): upload previews and results, /unanswered, /faq and /stats."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Sequence
+from zoneinfo import ZoneInfo
 
 from bot.telegram import callbacks as cb
 from bot.telegram.render import Reply, button, esc, keyboard, replies
@@ -11,22 +12,23 @@ from kb.logbook import Stats, UnansweredGroup
 from kb.store import LoadReport
 
 MAX_LABELS = 30  # article labels listed per change kind
-LOCAL = timezone(timedelta(hours=8), "北京时间")
 ACTIONS = {
     "created": "新法规",
     "new_version": "新版本（将成为现行版本）",
     "history": "较早的版本（将作为历史版本保存）",
     "unchanged": "与已导入的版本相同",
+    "replaced": "同日期版本的更正（原文本保留在审计记录中）",
+    "restored": "先前撤回或被更正的版本（将重新生效）",
 }
 
 
-def local_time(iso: str) -> str:
-    """'2026-11-26T06:20:57Z' → '11-26 14:20' (UTC+8)."""
+def local_time(iso: str, tz: str = "Asia/Shanghai") -> str:
+    """'2026-11-26T06:20:57Z' → '11-26 14:20' in the configured time zone (Asia/Shanghai: UTC+8)."""
     try:
         at = datetime.strptime(iso, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
     except (TypeError, ValueError):
         return esc(iso)
-    return at.astimezone(LOCAL).strftime("%m-%d %H:%M")
+    return at.astimezone(ZoneInfo(tz)).strftime("%m-%d %H:%M")
 
 
 def _labels(name: str, labels: Sequence[str]) -> str:
@@ -62,13 +64,13 @@ def loaded_replies(report: LoadReport, filename: str, articles_indexed: int) -> 
     return replies([head, "\n".join(change_lines(report)), tail])
 
 
-def unanswered_replies(groups: Sequence[UnansweredGroup]) -> list[Reply]:
+def unanswered_replies(groups: Sequence[UnansweredGroup], tz: str = "Asia/Shanghai") -> list[Reply]:
     if not groups:
         return [Reply("👍 目前没有待处理的问题：未能解答和被点 👎 的提问都已处理。")]
     lines = []
     for i, g in enumerate(groups, 1):
         extra = f"，👎 {g.thumbs_down}" if g.thumbs_down else ""
-        lines.append(f"{i}. {esc(g.question)}\n　　{g.count} 次{extra}，最近 {local_time(g.last_at)}")
+        lines.append(f"{i}. {esc(g.question)}\n　　{g.count} 次{extra}，最近 {local_time(g.last_at, tz)}")
     head = "<b>📝 待处理的问题</b>（未能解答或被点 👎，最新在前）"
     hint = "点“答复 N”，再按“答案 || 依据”的格式回复，即可把它加为常见问答。"
     buttons = [button(f"答复 {i}", cb.answer(g.log_id)) for i, g in enumerate(groups, 1)]
