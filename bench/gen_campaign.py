@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from quizzes import store  # noqa: E402
+from quizzes import db  # noqa: E402
 from quizzes.bank import load_bank  # noqa: E402
 from quizzes.codes import certificate_mac, new_code, student_hash  # noqa: E402
 from quizzes.engine import CampaignSpec, QuizEngine, option_order  # noqa: E402
@@ -62,7 +62,7 @@ def generate(path: Path, participants: int, *, code: str = "SCALE65", seed: int 
         pool = eng.questions(c.tags)
         done = eng.conn.execute("SELECT COUNT(*) FROM registrations WHERE campaign_id = ?", (c.id,)).fetchone()[0]
         issued = {r[0] for r in eng.conn.execute("SELECT code FROM certificates")}
-    conn = store.connect(path)
+    conn = db.connect(path)
     conn.execute("PRAGMA synchronous=OFF")
     snapshots = {q.id: json.dumps(question_to_dict(q), ensure_ascii=False) for q in pool}
     difficulty = {q.id: rng.uniform(0.35, 0.9) for q in pool}
@@ -106,7 +106,7 @@ def generate(path: Path, participants: int, *, code: str = "SCALE65", seed: int 
                 issued.add(cert)
                 certs.append((cert, att_id, c.id, reg_id, regs[-1][3], score, 10, t,
                               certificate_mac(cert_key, cert, c.id, reg_id, regs[-1][3], score, 10, t)))
-        with store.write(conn):
+        with db.write(conn):
             conn.executemany("INSERT INTO registrations(id, campaign_id, user_ref, name, school, college,"
                              " class_name, student_hash, created_at) VALUES (?,?,?,?,?,?,?,?,?)", regs)
             conn.executemany("INSERT INTO attempts(id, user_ref, chat_id, campaign_id, registration_id, kind,"

@@ -35,7 +35,7 @@ def _polite():
 
 
 def _questions(settings):
-    from quizzes.qstore import QuestionStore
+    from quizzes.question_store import QuestionStore
 
     return QuestionStore(settings.quiz_db_path)
 

@@ -10,7 +10,7 @@ exist in an unwritable place is an empty, migrated in-memory one (so ``lawbot la
 has been loaded). Every read-only connection has
 ``PRAGMA query_only`` set, and :func:`ensure_writable` turns a write attempt into
 :class:`kb.errors.ReadOnlyHomeError` before any SQL runs. Used by ``kb.store`` (``lawbot.db``) and
-``quizzes.store`` (``quiz.db``).
+``quizzes.db`` (``quiz.db``).
 """
 from __future__ import annotations
 

@@ -120,7 +120,7 @@ class Reminders:
 
     @classmethod
     def open(cls, path: str | Path, clock: Callable[[], float] = time.time) -> "Reminders":
-        from quizzes.store import connect
+        from quizzes.db import connect
 
         return cls(connect(path), clock)
 
@@ -128,7 +128,7 @@ class Reminders:
         self.conn.close()
 
     def _write(self):
-        from quizzes.store import write
+        from quizzes.db import write
 
         return write(self.conn)
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from quizzes.generate import BLANK, TRUE_FALSE, PhrasePool, article_body, find_spans, generate, \
     questions_for_article
 from quizzes.model import MAX_EXPLANATION, MAX_OPTION, MAX_OPTIONS, MAX_STEM, MIN_OPTIONS
-from quizzes.qstore import QuestionStore
+from quizzes.question_store import QuestionStore
 from tests.helpers.quizzes import load_core
 
 

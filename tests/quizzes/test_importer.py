@@ -15,7 +15,7 @@ from quizzes.errors import ImportFailed, QuizError
 from quizzes.importer import (MAX_ROWS, export_questions, import_file, imported_id, parse_mapping,
                               read_questions)
 from quizzes.model import Basis
-from quizzes.qstore import QuestionStore
+from quizzes.question_store import QuestionStore
 from tests.helpers.quizzes import load_core
 
 HEADER = ["编号", "题目", "选项A", "选项B", "选项C", "选项D", "答案", "解析", "详解", "依据", "来源", "主题",

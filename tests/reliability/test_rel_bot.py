@@ -53,7 +53,7 @@ def register(api, user, name: str, school: str, code: str = "REL1"):
 def check_quiz_db(home, acknowledged: dict[tuple[int, int], int]) -> dict:
     """Exactly-once answers, integrity, and the leaderboard against a recomputation."""
     from quizzes import ranking
-    from quizzes.store import connect
+    from quizzes.db import connect
 
     db = home / "quiz.db"
     assert integrity(db) == "ok"

@@ -118,7 +118,7 @@ def test_concurrent_writers_with_one_killed(small_home_copy, tmp_path) -> None:
     scores = rows(db, "SELECT t.score, (SELECT SUM(correct) FROM answers a WHERE a.attempt_id = t.id)"
                       " FROM attempts t WHERE t.status = 'finished'")
     assert all(s == r for s, r in scores)
-    from quizzes.store import connect
+    from quizzes.db import connect
 
     conn = connect(db)
     try:

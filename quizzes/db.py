@@ -1,4 +1,4 @@
-"""The quiz database connection: WAL, busy timeout, migrations, transactions and secrets.
+"""The quiz database connection (``quiz.db``): WAL, busy timeout, migrations, transactions and secrets.
 
 Every writer takes SQLite's write lock up front (``BEGIN IMMEDIATE``), so a check and the write
 it guards (e.g. "fewer scored attempts than allowed" and the INSERT of a new attempt) happen in

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
-from quizzes import store
+from quizzes import db
 from quizzes.errors import NotFound, QuizError
 from quizzes.model import STATUSES, Question, question_from_dict, question_to_dict
 
@@ -46,7 +46,7 @@ class QuestionStore:
 
     def __init__(self, path: str | Path, *, clock: Callable[[], float] = time.time):
         self.path = Path(path)
-        self.conn = store.connect(self.path)
+        self.conn = db.connect(self.path)
         self.clock = clock
 
     def close(self) -> None:
@@ -98,7 +98,7 @@ class QuestionStore:
             raise QuizError(f"题目编号重复：{'、'.join(dupes)}。")
         added, updated, unchanged = [], [], []
         now = self.clock()
-        with store.write(self.conn) as conn:
+        with db.write(self.conn) as conn:
             for q in questions:
                 if q.status not in STATUSES:
                     raise QuizError(f"题目 {q.id} 的状态“{q.status}”无效。")
@@ -123,7 +123,7 @@ class QuestionStore:
         """Approve, reject (or send back to pending) one question; returns it as now stored."""
         if status not in STATUSES:
             raise QuizError(f"状态“{status}”无效（可选：{'、'.join(STATUSES)}）。")
-        with store.write(self.conn) as conn:
+        with db.write(self.conn) as conn:
             row = conn.execute("SELECT data FROM questions WHERE id=?", (question_id,)).fetchone()
             if row is None:
                 raise NotFound(f"没有编号为 {question_id} 的题目。")
