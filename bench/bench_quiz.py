@@ -237,6 +237,7 @@ async def run_once(participants: int, concurrency: int, accuracy: float, via_bot
 
     from bot.telegram.app import MAX_RETRIES, build_application
     from bot.telegram.workers import Services
+    from app.config import TelegramSettings
     from kb.settings import Settings
 
     first_uid = 100_000
@@ -246,11 +247,12 @@ async def run_once(participants: int, concurrency: int, accuracy: float, via_bot
         campaign_id = prepare(home, participants, first_uid, via_bot, seed)
         rng = random.Random(seed)
         with BenchApi.in_thread() as api:
-            settings = Settings(home=home, telegram_api_base_url=api.base_url, questions_per_minute=0)
+            settings = Settings(home=home)
             services = Services(settings)
             limiter = None if telegram_limits else AIORateLimiter(overall_max_rate=0, group_max_rate=0,
                                                                   max_retries=MAX_RETRIES)
-            app = build_application(settings, services, "TEST", rate_limiter=limiter)
+            app = build_application(settings, services, "TEST", rate_limiter=limiter,
+                                    telegram=TelegramSettings(api_base_url=api.base_url, questions_per_minute=0))
             students = [Student(api, first_uid + i, random.Random(rng.random()), accuracy, home / "quiz.db")
                         for i in range(participants)]
             failures: list[str] = []

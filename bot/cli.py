@@ -14,7 +14,7 @@ import click
 from bot.cli_corpus import cli_actor
 from bot.cli_errors import NOT_UTF8, os_reason, usage_message
 from kb.errors import KBError
-from kb.settings import Settings, load_settings
+from kb.settings import Settings
 
 
 MAX_PROBLEMS_SHOWN = 50  # bad rows listed on the terminal; the count says how many more
@@ -80,6 +80,8 @@ class LawbotGroup(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, home: str | None, embedder: str | None) -> None:
     """lawbot：人民防空与国防法规普法助手。"""
+    from app.config import load_settings
+
     ctx.obj = load_settings(home, embedder=embedder)
 
 
@@ -99,7 +101,7 @@ def _progress(total: int, desc: str):
 _PHASES = {"embed": "计算向量", "bm25": "建立词索引", "views": "计算问法向量"}
 
 
-def reindex_with_progress(kb) -> None:
+def reindex_with_progress(kb):
     """Rebuild the index with one progress bar per step (on a terminal only)."""
     bars = []
 
@@ -108,20 +110,20 @@ def reindex_with_progress(kb) -> None:
             bars.pop().close()
         bars.append(_progress(total, _PHASES.get(name, name)))
 
+    from app.loading import reindex
+
     try:
-        kb.reindex(progress=lambda n: bars and bars[-1].update(n), phase=phase)
+        report = reindex(kb, progress=lambda n: bars and bars[-1].update(n), phase=phase)
     finally:
         for bar in bars:
             bar.close()
-    from kb.index import index_meta
-
     rec = kb.last_reconciled
     if rec and rec.carried:
         click.echo(f"{len(rec.carried)} 条问法视图所对应的条文已修改，问法仍然适用，已随新条文沿用。", err=True)
-    meta = index_meta(kb.settings.index_dir) or {}
-    if meta.get("views_stale"):
-        click.echo(f"注意：{meta['views_stale']} 条问法视图所对应的条文已修改，待工作人员复核"
+    if report.views_stale:
+        click.echo(f"注意：{report.views_stale} 条问法视图所对应的条文已修改，待工作人员复核"
                    "（lawbot views review）；复核前这些条文以条文本身参与检索。", err=True)
+    return report
 
 
 def fresh_index(kb, rebuild: bool = False) -> None:
@@ -151,8 +153,9 @@ def ingest(settings: Settings, paths, from_list, base, no_index, replace, as_jso
 
     可随时中断（Ctrl-C 或进程被终止）：已导入的法规和已算好的向量都已保存，重新运行同一命令即从中断处继续。
     """
-    from ingest.loader import Failure, expand_paths, load_files, paths_from_list
+    from app.loading import Failure, expand_paths, load_and_index
     from bot.render_text import describe_report
+    from ingest.loader import paths_from_list
 
     files = expand_paths(paths)
     if from_list:
@@ -174,8 +177,8 @@ def ingest(settings: Settings, paths, from_list, base, no_index, replace, as_jso
     try:
         with tqdm(total=len(files), desc="导入", unit="件", file=sys.stderr, leave=False,
                   disable=None if len(files) > 3 else True) as bar:
-            summary = load_files(kb.store, files, on_item=lambda item: (show(item), bar.update(1)),
-                                 replace=replace, actor=cli_actor())
+            summary, _ = load_and_index(kb, files, on_item=lambda item: (show(item), bar.update(1)),
+                                        index=False, replace=replace, actor=cli_actor())
         if not no_index and (summary.changed or kb.index_is_stale()):
             reindex_with_progress(kb)
     except KeyboardInterrupt:
@@ -202,12 +205,8 @@ def _item_json(item) -> dict:
 @click.pass_obj
 def reindex(settings: Settings) -> None:
     """从数据库重建检索索引（写在旁边，原子替换）。"""
-    kb = _kb(settings)
-    reindex_with_progress(kb)
-    from kb.index import index_meta
-
-    meta = index_meta(settings.index_dir) or {}
-    click.echo(f"索引已重建：{kb.store.count_current_articles()} 条现行条文，{meta.get('views', 0)} 条问法视图。")
+    report = reindex_with_progress(_kb(settings))
+    click.echo(f"索引已重建：{report.articles} 条现行条文，{report.views} 条问法视图。")
 
 
 @cli.command()
@@ -439,16 +438,13 @@ def chat(settings: Settings) -> None:
 
 
 @cli.command()
-@click.option("--corpus", type=click.Path(exists=True, file_okay=False), default="../shared/corpus/core",
-              show_default=True, help="Folder loaded when the data directory is empty.")
+@click.option("--corpus", type=click.Path(file_okay=False), default=None, envvar="LAWBOT_CORPUS",
+              help="Folder loaded when the data directory is empty (default: $LAWBOT_CORPUS, else "
+                   "../shared/corpus/core from here or beside the checkout).")
 @click.pass_obj
-def start(settings: Settings, corpus: str) -> None:
+def start(settings: Settings, corpus: str | None) -> None:
     """主程序：数据目录为空时先导入核心法规；设置了 TELEGRAM_BOT_TOKEN 则启动 Telegram 机器人，否则开始终端对话。"""
     import os
-
-    from bot.chat import run_chat
-    from ingest.loader import Failure, expand_paths, load_files
-    from bot.render_text import describe_report
 
     token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
     if token:
@@ -457,21 +453,44 @@ def start(settings: Settings, corpus: str) -> None:
         prepare_process()  # before any model loads
     kb = _kb(settings)
     if not kb.store.laws():
-        click.echo(f"首次运行：正在从 {corpus} 导入法规……", err=True)
-        load_files(kb.store, expand_paths([corpus]),
-                   on_item=lambda i: click.echo(f"错误：{i.message}" if isinstance(i, Failure)
-                                                else describe_report(i), err=True))
-    if kb.index_is_stale():
+        _first_run(kb, corpus)
+    elif kb.index_is_stale():
         reindex_with_progress(kb)
+    kb.close()
     if token:
+        from app.config import load_telegram_settings
         from bot.telegram.run import run_bot
 
-        kb.close()
-        run_bot(settings, token)
+        run_bot(settings, token, telegram=load_telegram_settings())
         return
     from app.answering import Answering
+    from bot.chat import run_chat
 
-    run_chat(Answering(kb))
+    run_chat(Answering(_kb(settings)))
+
+
+def _first_run(kb, corpus: str | None) -> None:
+    """Load the core corpus into an empty data directory, saying first how long it will take."""
+    from app.loading import Failure, estimate_first_run, expand_paths, find_corpus, load_and_index
+    from bot.render_text import describe_report
+
+    folder = find_corpus(corpus)
+    files = expand_paths([folder])
+    if not files:
+        raise click.UsageError(f"{folder} 里没有可导入的法规文件。")
+    seconds = estimate_first_run(files)
+    click.echo(f"首次运行：正在从 {folder} 导入 {len(files)} 个法规文件并建立检索索引，"
+               f"预计需要{_duration(seconds)}（之后启动只需几秒）……", err=True)
+    load_and_index(kb, files, index=False,
+                   on_item=lambda i: click.echo(f"错误：{i.message}" if isinstance(i, Failure)
+                                                else describe_report(i), err=True))
+    reindex_with_progress(kb)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"约 {max(10, round(seconds / 10) * 10):.0f} 秒"
+    return f"约 {seconds / 60:.0f} 分钟" if seconds < 600 else f"约 {seconds / 60:.0f} 分钟，请耐心等待"
 
 
 @cli.group(name="bot")
@@ -496,14 +515,16 @@ def bot_run(settings: Settings, api_base_url, webhook_url, webhook_listen, webho
     """启动 Telegram 机器人（令牌取自环境变量 TELEGRAM_BOT_TOKEN）。"""
     import os
 
+    from app.config import load_telegram_settings
     from bot.telegram.run import Webhook, prepare_process, run_bot
 
     token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
     if not token:
         raise click.UsageError("请先设置环境变量 TELEGRAM_BOT_TOKEN（机器人令牌）。")
     prepare_process()  # before any model loads
-    settings = settings.with_(staff_ids=tuple(dict.fromkeys((*settings.staff_ids, *staff_ids))),
-                              telegram_api_base_url=api_base_url or settings.telegram_api_base_url)
+    telegram = load_telegram_settings()
+    telegram = telegram.with_(staff_ids=tuple(dict.fromkeys((*telegram.staff_ids, *staff_ids))),
+                              api_base_url=api_base_url or telegram.api_base_url)
     kb = _kb(settings)
     if kb.index_is_stale():
         click.echo("检索索引与数据库不一致，正在重建……", err=True)
@@ -512,7 +533,7 @@ def bot_run(settings: Settings, api_base_url, webhook_url, webhook_listen, webho
     webhook = Webhook(webhook_url, webhook_listen, webhook_port, webhook_secret) if webhook_url else None
     if webhook:
         webhook.options()  # validate before starting
-    run_bot(settings, token, webhook)
+    run_bot(settings, token, webhook, telegram)
 
 
 def _attach_quiz_commands() -> None:

@@ -1,4 +1,5 @@
-"""``build_application(settings, services, token)``: a pure factory from settings to a PTB app.
+"""``build_application(settings, services, token, telegram=…)``: a pure factory from settings
+(the core's and the Telegram deployment's) to a PTB app.
 
 It wires handlers, the rate limiter, HTML defaults and the error handler, and registers the
 command menus at start-up (``post_init``), where it also resumes quiz rounds a restart
@@ -23,6 +24,7 @@ from bot.telegram import inbox as update_inbox
 from bot.telegram.errors import on_error
 from bot.telegram.limits import QuestionLimiter
 from bot.telegram.workers import Services
+from app.config import TelegramSettings
 from kb.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,12 +39,14 @@ def file_url_for(base_url: str) -> str:
 
 
 def build_application(settings: Settings, services: Services, token: str, *,
+                      telegram: TelegramSettings | None = None,
                       rate_limiter: BaseRateLimiter | None = None) -> Application:
+    telegram = telegram or TelegramSettings()
     app = (
         ApplicationBuilder()
         .token(token)
-        .base_url(settings.telegram_api_base_url)
-        .base_file_url(file_url_for(settings.telegram_api_base_url))
+        .base_url(telegram.api_base_url)
+        .base_file_url(file_url_for(telegram.api_base_url))
         .rate_limiter(rate_limiter or AIORateLimiter(max_retries=MAX_RETRIES))
         .concurrent_updates(CONCURRENT_UPDATES)
         .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
@@ -51,10 +55,10 @@ def build_application(settings: Settings, services: Services, token: str, *,
         .post_shutdown(post_stop)
         .build()
     )
-    app.bot_data.update(services=services, settings=settings,
-                        limiter=QuestionLimiter(settings.questions_per_minute),
+    app.bot_data.update(services=services, settings=settings, telegram=telegram,
+                        limiter=QuestionLimiter(telegram.questions_per_minute),
                         quiz=quiz.QuizRunner(app.bot, services), drafts=quiz_join.DraftCache(),
-                        reminders=reminders.ReminderLoop(app.bot, services, settings))
+                        reminders=reminders.ReminderLoop(app.bot, services, settings, telegram))
     update_inbox.install(app, Inbox.for_home(settings.home))  # each update handled once
     add_handlers(app)
     app.add_error_handler(on_error)
@@ -102,9 +106,9 @@ async def post_init(app: Application) -> None:
     """Command menus (Chinese), staged uploads made confirmable again, the model warmed up,
     interrupted quiz rounds resumed and the 6·5 reminder loop started (both in the background)."""
     services: Services = app.bot_data["services"]
-    settings: Settings = app.bot_data["settings"]
+    telegram: TelegramSettings = app.bot_data["telegram"]
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.COMMANDS])
-    for staff_id in settings.staff_ids:
+    for staff_id in telegram.staff_ids:
         try:
             await app.bot.set_my_commands([BotCommand(c, d) for c, d in texts.STAFF_COMMANDS],
                                           scope=BotCommandScopeChat(staff_id))

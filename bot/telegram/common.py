@@ -12,6 +12,7 @@ from telegram.ext import ContextTypes
 from bot.telegram.limits import QuestionLimiter
 from bot.telegram.render import Reply
 from bot.telegram.workers import Services
+from app.config import TelegramSettings
 from kb.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -26,13 +27,17 @@ def settings(context: Context) -> Settings:
     return context.application.bot_data["settings"]
 
 
+def telegram_settings(context: Context) -> TelegramSettings:
+    return context.application.bot_data["telegram"]
+
+
 def limiter(context: Context) -> QuestionLimiter:
     return context.application.bot_data["limiter"]
 
 
 def is_staff(update: Update, context: Context) -> bool:
     user = update.effective_user
-    return user is not None and user.id in settings(context).staff_ids
+    return user is not None and user.id in telegram_settings(context).staff_ids
 
 
 def user_ref(update: Update) -> str:

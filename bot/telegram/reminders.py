@@ -20,7 +20,8 @@ from telegram import Bot, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.telegram import texts
-from bot.telegram.common import Context, reply, services, settings
+from app.config import TelegramSettings
+from bot.telegram.common import Context, reply, services, settings, telegram_settings
 from bot.telegram.workers import Services
 from kb.settings import Settings
 from quizzes.reminders import GRACE_S, Broadcast, due_occasion, next_occasion
@@ -36,11 +37,12 @@ def retry_seconds(exc: RetryAfter) -> float:
 
 
 class ReminderLoop:
-    def __init__(self, bot: Bot, services: Services, settings: Settings, *,
+    def __init__(self, bot: Bot, services: Services, settings: Settings, telegram: TelegramSettings, *,
                  interval: float = CHECK_INTERVAL):
         self.bot = bot
         self.services = services
         self.settings = settings
+        self.telegram = telegram
         self.interval = interval
         self.clock = services.clock
         self._task: asyncio.Task | None = None
@@ -72,7 +74,7 @@ class ReminderLoop:
     async def check(self) -> int:
         """Start a due broadcast and send what is pending; returns messages delivered."""
         now = self.clock()
-        occ = due_occasion(now, self.settings.reminder_at, self.settings.timezone)
+        occ = due_occasion(now, self.telegram.reminder_at, self.settings.timezone)
         if occ is not None:
             text = texts.reminder_text(occ.local.month, occ.local.day)
             created = await self.services.quiz(lambda ops: ops.reminders.start_broadcast(occ.key, text))
@@ -89,7 +91,7 @@ class ReminderLoop:
 
     async def send_all(self, b: Broadcast) -> int:
         """Send in batches at the configured pace; stop the pass on a network problem."""
-        gap = 1.0 / max(1, self.settings.broadcast_per_second)
+        gap = 1.0 / max(1, self.telegram.broadcast_per_second)
         loop = asyncio.get_running_loop()
         delivered = 0
         while True:
@@ -144,7 +146,7 @@ async def subscribe(update: Update, context: Context) -> None:
     chat_id, ref = update.effective_chat.id, str(update.effective_user.id)
     new = await services(context).quiz(lambda ops: ops.reminders.subscribe(chat_id, ref))
     s = settings(context)
-    occ = next_occasion(services(context).clock(), s.reminder_at, s.timezone)
+    occ = next_occasion(services(context).clock(), telegram_settings(context).reminder_at, s.timezone)
     when = texts.local_when(occ.local, s.timezone)
     await reply(update, context, (texts.SUBSCRIBED if new else texts.ALREADY_SUBSCRIBED).format(when=when))
 

@@ -16,6 +16,7 @@ from telegram import Update
 
 from bot.telegram.app import build_application
 from bot.telegram.workers import Services
+from app.config import TelegramSettings
 from kb.errors import ConfigError
 from kb.settings import Settings
 
@@ -97,15 +98,17 @@ class Webhook:
                 "webhook_url": self.url, "secret_token": secret}
 
 
-def run_bot(settings: Settings, token: str, webhook: Webhook | None = None) -> None:
+def run_bot(settings: Settings, token: str, webhook: Webhook | None = None,
+            telegram: TelegramSettings | None = None) -> None:
     """Run until interrupted (SIGINT/SIGTERM); the core's worker threads are closed on exit."""
     prepare_process()
     configure_logging(token)
+    telegram = telegram or TelegramSettings()
     services = Services(settings)
     try:
-        app = build_application(settings, services, token)
+        app = build_application(settings, services, token, telegram=telegram)
         log.info("starting the Telegram bot (%s, %d staff)", "webhook" if webhook else "long polling",
-                 len(settings.staff_ids))
+                 len(telegram.staff_ids))
         if webhook:
             app.run_webhook(allowed_updates=Update.ALL_TYPES, **webhook.options())
         else:

@@ -21,6 +21,7 @@ from bot.telegram import texts
 from bot.telegram.app import build_application
 from bot.telegram.run import Webhook
 from bot.telegram.workers import Services
+from app.config import TelegramSettings
 from kb.settings import Settings
 from tests.helpers import FakeBotApi, assert_all_ok, run
 from tests.helpers.quiz_bot import quiz_bot
@@ -421,9 +422,10 @@ def _free_port() -> int:
 def test_webhook_checks_the_secret_token(home, e5) -> None:
     async def main() -> None:
         async with FakeBotApi() as api:
-            settings = Settings(home=home, telegram_api_base_url=api.base_url)
+            settings = Settings(home=home)
             services = Services(settings, embedder=e5)
-            app = build_application(settings, services, "TEST")
+            app = build_application(settings, services, "TEST",
+                                    telegram=TelegramSettings(api_base_url=api.base_url))
             port = _free_port()
             options = Webhook("https://bot.example.org/tg/hook", "127.0.0.1", port, "s3cret").options()
             user = api.user(CITIZEN)

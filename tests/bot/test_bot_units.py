@@ -222,15 +222,18 @@ def test_configure_logging_quietens_httpx() -> None:
 
 def test_settings_from_environment(monkeypatch) -> None:
     from kb.errors import ConfigError
-    from kb.settings import load_settings, parse_staff_ids
+    from app.config import load_settings, load_telegram_settings, parse_staff_ids
 
     monkeypatch.setenv("LAWBOT_STAFF_IDS", "1, 2,，3,2")
     monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:9/bot")
     monkeypatch.setenv("LAWBOT_QUESTIONS_PER_MINUTE", "5")
-    s = load_settings("/tmp/x")
-    assert (s.staff_ids, s.telegram_api_base_url, s.questions_per_minute) == ((1, 2, 3), "http://127.0.0.1:9/bot", 5)
+    monkeypatch.setenv("LAWBOT_HOME_REGION", "北京市")
+    s = load_telegram_settings()
+    assert (s.staff_ids, s.api_base_url, s.questions_per_minute) == ((1, 2, 3), "http://127.0.0.1:9/bot", 5)
     monkeypatch.delenv("TELEGRAM_API_BASE_URL")
-    assert load_settings("/tmp/x").telegram_api_base_url == "https://api.telegram.org/bot"
+    assert load_telegram_settings().api_base_url == "https://api.telegram.org/bot"
+    core = load_settings("/tmp/x")
+    assert (str(core.home), core.home_region, core.db_path.name) == ("/tmp/x", "北京市", "lawbot.db")
     with pytest.raises(ConfigError):
         parse_staff_ids("1,小明")
 

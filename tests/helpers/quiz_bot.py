@@ -11,6 +11,9 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import dataclasses
+
+from app.config import TelegramSettings
 from bot.telegram.app import build_application
 from bot.telegram.workers import Services
 from kb.settings import Settings
@@ -18,6 +21,7 @@ from kb.settings import Settings
 from .fake_bot_api import BotMessage, FakeBotApi, FakeUser, polling
 
 STAFF = 9001
+CORE_FIELDS = {f.name for f in dataclasses.fields(Settings)}
 _DATA = re.compile(r"^q[at]:(\d+):(\d+):\d+$")
 
 
@@ -40,9 +44,11 @@ async def quiz_bot(api: FakeBotApi, home: Path, *, clock=time.time, bank=None, e
                    staff=(STAFF,), **overrides) -> AsyncIterator:
     """Start the Application the way ``run_polling`` does, and stop it the same way
     (updater, application, ``post_stop``)."""
-    settings = Settings(home=home, staff_ids=tuple(staff), telegram_api_base_url=api.base_url, **overrides)
+    core = {k: overrides.pop(k) for k in list(overrides) if k in CORE_FIELDS}
+    settings = Settings(home=home, **core)
+    telegram = TelegramSettings(staff_ids=tuple(staff), api_base_url=api.base_url, **overrides)
     services = Services(settings, embedder=embedder, quiz_bank=bank, clock=clock)
-    app = build_application(settings, services, "TEST")
+    app = build_application(settings, services, "TEST", telegram=telegram)
     try:
         async with polling(app):
             yield app
