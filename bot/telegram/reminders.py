@@ -127,14 +127,17 @@ class ReminderLoop:
                 await asyncio.sleep(retry_seconds(exc) + 0.1)
                 continue
             except Forbidden as exc:
-                await rem(lambda r: r.mark_failed(b.id, chat_id, str(exc), unsubscribe=True))
+                reason = str(exc)
+                await rem(lambda r: r.mark_failed(b.id, chat_id, reason, unsubscribe=True))
                 return "failed"
             except BadRequest as exc:  # chat not found, deactivated …: will not get better
-                await rem(lambda r: r.mark_failed(b.id, chat_id, str(exc)))
+                reason = str(exc)
+                await rem(lambda r: r.mark_failed(b.id, chat_id, reason))
                 return "failed"
             except (NetworkError, TelegramError) as exc:
                 log.info("6·5 reminder to %s: %s (will retry)", chat_id, exc)
-                await rem(lambda r: r.retry_later(b.id, chat_id, str(exc)))
+                reason = str(exc)
+                await rem(lambda r: r.retry_later(b.id, chat_id, reason))
                 return "retry"
             await rem(lambda r: r.mark_sent(b.id, chat_id))
             return "sent"

@@ -24,6 +24,7 @@ CITATION = re.compile(r"《[^《》]+》第[零〇一二两三四五六七八九
 pytestmark = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 
 
+@pytest.mark.slow
 def test_bot_run_subprocess_answers_citizens(core_home, tmp_path) -> None:
     home = tmp_path / "home"
     shutil.copytree(core_home, home)

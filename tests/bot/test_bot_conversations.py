@@ -1,6 +1,8 @@
 """Scripted conversations with the real bot: PTB ``Application`` ⇄ loopback Bot API over HTTP.
 
-Each test copies the session's core data directory (real corpus, real e5 model), builds the
+Each test copies a data directory — the core statutes indexed with the hash embedder for tests
+that are not about which article answers (``home``, ``embedder``), or the real corpus indexed by
+the real e5 model for those that are (``core_copy``, ``e5``, marked slow) — builds the
 Application with :func:`bot.telegram.app.build_application` exactly as ``lawbot bot run`` does,
 and plays citizens and staff through ``tests/helpers/fake_bot_api.py``, which validates every
 request the way Telegram does (HTML, lengths, callback data, keyboards).
@@ -72,9 +74,9 @@ def html_of(reply) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def test_start_help_and_command_menu(home, e5) -> None:
+def test_start_help_and_command_menu(home, embedder) -> None:
     async def main() -> None:
-        async with FakeBotApi() as api, running_bot(api, home, e5):
+        async with FakeBotApi() as api, running_bot(api, home, embedder):
             user = api.user(CITIZEN)
             start = await user.send_text("/start")
             assert "人民防空普法助手" in start.text and "隐私说明" in start.text
@@ -98,9 +100,10 @@ def test_start_help_and_command_menu(home, e5) -> None:
     run(main(), 60)
 
 
-def test_question_answer_and_each_button(home, e5) -> None:
+@pytest.mark.slow
+def test_question_answer_and_each_button(core_copy, e5) -> None:
     async def main() -> None:
-        async with FakeBotApi() as api, running_bot(api, home, e5) as app:
+        async with FakeBotApi() as api, running_bot(api, core_copy, e5) as app:
             user = api.user(CITIZEN)
             answer = await user.send_text(ANSWERED)
             assert "《中华人民共和国人民防空法》第" in answer.text
@@ -137,9 +140,9 @@ def test_question_answer_and_each_button(home, e5) -> None:
     run(main(), 60)
 
 
-def test_browse_laws_chapters_articles_and_article_command(home, e5) -> None:
+def test_browse_laws_chapters_articles_and_article_command(home, embedder) -> None:
     async def main() -> None:
-        async with FakeBotApi() as api, running_bot(api, home, e5):
+        async with FakeBotApi() as api, running_bot(api, home, embedder):
             user = api.user(CITIZEN)
             laws = await user.send_text("/laws")
             assert "已收录" in laws.text and "下一页 ▶" in laws.button_texts
@@ -168,9 +171,9 @@ def test_browse_laws_chapters_articles_and_article_command(home, e5) -> None:
     run(main(), 60)
 
 
-def test_hostile_input_gets_valid_polite_replies(home, e5) -> None:
+def test_hostile_input_gets_valid_polite_replies(home, embedder) -> None:
     async def main() -> None:
-        async with FakeBotApi() as api, running_bot(api, home, e5):
+        async with FakeBotApi() as api, running_bot(api, home, embedder):
             user = api.user(CITIZEN)
             markup = await user.send_text("<b>粗体</b> & <script>alert(1)</script>")
             assert markup.text and markup.text != texts.ERROR
@@ -199,9 +202,9 @@ def test_hostile_input_gets_valid_polite_replies(home, e5) -> None:
     run(main(), 60)
 
 
-def test_per_user_question_limit(home, e5) -> None:
+def test_per_user_question_limit(home, embedder) -> None:
     async def main() -> None:
-        async with FakeBotApi() as api, running_bot(api, home, e5, questions_per_minute=2):
+        async with FakeBotApi() as api, running_bot(api, home, embedder, questions_per_minute=2):
             user, other = api.user(CITIZEN), api.user(OTHER)
             for _ in range(2):
                 assert "《" in (await user.send_text("人防法第二十二条")).text
@@ -214,9 +217,9 @@ def test_per_user_question_limit(home, e5) -> None:
     run(main(), 60)
 
 
-def test_flood_control_429_is_waited_out_and_retried(home, e5) -> None:
+def test_flood_control_429_is_waited_out_and_retried(home, embedder) -> None:
     async def main() -> None:
-        async with FakeBotApi() as api, running_bot(api, home, e5):
+        async with FakeBotApi() as api, running_bot(api, home, embedder):
             user = api.user(CITIZEN)
             await user.send_text("/start")
             api.fail_next("sendMessage", retry_after=1)
@@ -229,14 +232,14 @@ def test_flood_control_429_is_waited_out_and_retried(home, e5) -> None:
     run(main(), 60)
 
 
-def test_errors_get_a_polite_reply_and_polling_goes_on(home, e5, monkeypatch, caplog) -> None:
+def test_errors_get_a_polite_reply_and_polling_goes_on(home, embedder, monkeypatch, caplog) -> None:
     from app.answering import Answering
 
     def broken(self, text, channel="cli", user_ref="", log_question=True):
         raise RuntimeError("simulated failure")
 
     async def main() -> None:
-        async with FakeBotApi() as api, running_bot(api, home, e5):
+        async with FakeBotApi() as api, running_bot(api, home, embedder):
             user = api.user(CITIZEN)
             monkeypatch.setattr(Answering, "ask", broken)
             assert (await user.send_text("人防法第二十二条")).text == texts.ERROR
@@ -257,9 +260,10 @@ def test_errors_get_a_polite_reply_and_polling_goes_on(home, e5, monkeypatch, ca
 # --------------------------------------------------------------------------------------------
 
 
-def test_declined_question_reaches_unanswered_and_staff_answer_it(home, e5) -> None:
+@pytest.mark.slow
+def test_declined_question_reaches_unanswered_and_staff_answer_it(core_copy, e5) -> None:
     async def main() -> None:
-        async with FakeBotApi() as api, running_bot(api, home, e5):
+        async with FakeBotApi() as api, running_bot(api, core_copy, e5):
             citizen, staff = api.user(CITIZEN), api.user(STAFF)
             declined = await citizen.send_text(DECLINED)
             assert "不在我能解答的范围内" in declined.text
@@ -303,9 +307,10 @@ def test_declined_question_reaches_unanswered_and_staff_answer_it(home, e5) -> N
     run(main(), 60)
 
 
-def test_staff_upload_preview_confirm_and_new_answers(home, e5) -> None:
+@pytest.mark.slow
+def test_staff_upload_preview_confirm_and_new_answers(core_copy, e5) -> None:
     async def main() -> None:
-        async with FakeBotApi() as api, running_bot(api, home, e5):
+        async with FakeBotApi() as api, running_bot(api, core_copy, e5):
             citizen, staff = api.user(CITIZEN), api.user(STAFF)
             before = await citizen.send_text("某市地下空间防汛管理办法第二条")
             assert "某市地下空间防汛管理办法" not in before.text
@@ -343,9 +348,9 @@ def test_staff_upload_preview_confirm_and_new_answers(home, e5) -> None:
     run(main(), 90)
 
 
-def test_upload_refusals(home, e5) -> None:
+def test_upload_refusals(home, embedder) -> None:
     async def main() -> None:
-        async with FakeBotApi() as api, running_bot(api, home, e5):
+        async with FakeBotApi() as api, running_bot(api, home, embedder):
             citizen, staff = api.user(CITIZEN), api.user(STAFF)
             refused = await citizen.upload("法规.md", TINY_LAW)
             assert refused.text == texts.UPLOAD_REFUSED
@@ -359,11 +364,12 @@ def test_upload_refusals(home, e5) -> None:
     run(main(), 60)
 
 
-def test_buttons_and_previews_survive_a_restart(home, e5) -> None:
+@pytest.mark.slow
+def test_buttons_and_previews_survive_a_restart(core_copy, e5) -> None:
     async def main() -> None:
         async with FakeBotApi() as api:
             citizen, staff = api.user(CITIZEN), api.user(STAFF)
-            async with running_bot(api, home, e5):
+            async with running_bot(api, core_copy, e5):
                 answer = await citizen.send_text(ANSWERED)
                 laws = await citizen.send_text("/laws")
                 preview = await staff.upload("防汛办法.md", TINY_LAW)
@@ -371,7 +377,7 @@ def test_buttons_and_previews_survive_a_restart(home, e5) -> None:
                 listing = await staff.send_text("/unanswered")
                 await staff.press(listing, "答复 1")
             assert listing_q.text
-            async with running_bot(api, home, e5):  # a new process: nothing in memory survives
+            async with running_bot(api, core_copy, e5):  # a new process: nothing in memory survives
                 assert "第三章" in (await citizen.press(answer, "📄 查看全文")).text
                 assert (await citizen.press(answer, "🔗 相关条文")).text.startswith("🔗")
                 await citizen.press(answer, "👍 有帮助", wait=False)
@@ -388,9 +394,9 @@ def test_buttons_and_previews_survive_a_restart(home, e5) -> None:
     run(main(), 90)
 
 
-def test_non_staff_cannot_press_staff_buttons(home, e5) -> None:
+def test_non_staff_cannot_press_staff_buttons(home, embedder) -> None:
     async def main() -> None:
-        async with FakeBotApi() as api, running_bot(api, home, e5):
+        async with FakeBotApi() as api, running_bot(api, home, embedder):
             citizen, staff = api.user(CITIZEN), api.user(STAFF)
             preview = await staff.upload("防汛办法.md", TINY_LAW)
             # A citizen cannot see that message; forge the same callback in their own chat.
@@ -419,11 +425,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_webhook_checks_the_secret_token(home, e5) -> None:
+def test_webhook_checks_the_secret_token(home, embedder) -> None:
     async def main() -> None:
         async with FakeBotApi() as api:
             settings = Settings(home=home)
-            services = Services(settings, embedder=e5)
+            services = Services(settings, embedder=embedder)
             app = build_application(settings, services, "TEST",
                                     telegram=TelegramSettings(api_base_url=api.base_url))
             port = _free_port()
@@ -457,13 +463,14 @@ def test_webhook_checks_the_secret_token(home, e5) -> None:
     run(main(), 60)
 
 
-def test_rendered_answers_are_valid_telegram_html(home, e5) -> None:
+@pytest.mark.slow
+def test_rendered_answers_are_valid_telegram_html(core_copy, e5) -> None:
     """Every kind of answer the core gives renders to HTML Telegram accepts."""
     from bot.telegram.render import answer_replies
     from kb.assistant import Assistant
     from kb.service import KnowledgeBase
 
-    kb = KnowledgeBase(Settings(home=home), embedder=e5)
+    kb = KnowledgeBase(Settings(home=core_copy), embedder=e5)
     assistant = Assistant(kb)
     try:
         for q in (ANSWERED, DECLINED, "你好", "帮我写个起诉状告人防办", "重庆的雷达站在哪里", "人防法第二十二条"):

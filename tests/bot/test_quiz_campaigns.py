@@ -31,7 +31,7 @@ async def db(app, sql: str, params=()):
     return await app.bot_data["services"].quiz(lambda ops: ops.engine.conn.execute(sql, params).fetchall())
 
 
-def test_join_register_scored_round_certificate_and_one_attempt(home, e5) -> None:
+def test_join_register_scored_round_certificate_and_one_attempt(home, embedder) -> None:
     clock = OffsetClock()
 
     async def main() -> None:
@@ -41,7 +41,7 @@ def test_join_register_scored_round_certificate_and_one_attempt(home, e5) -> Non
             command = (f"/newcampaign cqu2027 | 重庆大学“6·5”防空知识竞赛 | {local(now - 3600)} | "
                        f"{local(now + 86400)} | 题数 10 | 每题 30 秒 | 及格 6 | 必填 学院 学号 | 选填 班级 | "
                        "主办 重庆大学武装部")
-            async with quiz_bot(api, home, embedder=e5, clock=clock):
+            async with quiz_bot(api, home, embedder=embedder, clock=clock):
                 created = await staff.send_text(command)
                 assert "已创建活动 <b>CQU2027</b>" in created.params["text"] and "/join CQU2027" in created.text
                 assert "学院、学号、班级（选填）" in created.text or "学院、班级（选填）、学号" in created.text
@@ -50,7 +50,7 @@ def test_join_register_scored_round_certificate_and_one_attempt(home, e5) -> Non
                 prompt = await student.send_text("/join cqu2027")
                 assert "（1/5）" in prompt.text and "姓名" in prompt.text
                 assert "（2/5）" in (await student.send_text("张三")).text
-            async with quiz_bot(api, home, embedder=e5, clock=clock) as app:  # the draft survived
+            async with quiz_bot(api, home, embedder=embedder, clock=clock) as app:  # the draft survived
                 assert "学院" in (await student.send_text("重庆大学")).text
                 optional = await student.send_text("国防教育学院")
                 assert "班级" in optional.text and optional.button_texts == ["跳过"]
@@ -101,11 +101,11 @@ def test_join_register_scored_round_certificate_and_one_attempt(home, e5) -> Non
     run(main(), 180)
 
 
-def test_answers_after_the_campaign_window_are_refused(home, e5) -> None:
+def test_answers_after_the_campaign_window_are_refused(home, embedder) -> None:
     clock = OffsetClock()
 
     async def main() -> None:
-        async with FakeBotApi() as api, quiz_bot(api, home, embedder=e5, clock=clock) as app:
+        async with FakeBotApi() as api, quiz_bot(api, home, embedder=embedder, clock=clock) as app:
             services = app.bot_data["services"]
             now = clock()
             spec = CampaignSpec(code="SHORT", name="短时活动", starts_at=now - 60, ends_at=now + 120,
@@ -135,13 +135,13 @@ def test_answers_after_the_campaign_window_are_refused(home, e5) -> None:
     run(main(), 90)
 
 
-def test_staff_campaigns_ranking_export_and_refusals(home, e5) -> None:
+def test_staff_campaigns_ranking_export_and_refusals(home, embedder) -> None:
     from tests.helpers.quizzes import play
 
     clock = OffsetClock()
 
     async def main() -> None:
-        async with FakeBotApi() as api, quiz_bot(api, home, embedder=e5, clock=clock) as app:
+        async with FakeBotApi() as api, quiz_bot(api, home, embedder=embedder, clock=clock) as app:
             staff, citizen = api.user(STAFF), api.user(CITIZEN)
             bad = await staff.send_text("/newcampaign 只有名称")
             assert "至少需要" in bad.text

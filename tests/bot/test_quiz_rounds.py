@@ -24,11 +24,11 @@ async def db(app, sql: str, params=()):
     return await app.bot_data["services"].quiz(lambda ops: ops.engine.conn.execute(sql, params).fetchall())
 
 
-def test_practice_round_feedback_review_and_more(home, e5) -> None:
+def test_practice_round_feedback_review_and_more(home, embedder) -> None:
     wrong_at = {1, 4, 7}
 
     async def main() -> None:
-        async with FakeBotApi() as api, quiz_bot(api, home, embedder=e5) as app:
+        async with FakeBotApi() as api, quiz_bot(api, home, embedder=embedder) as app:
             user = api.user(CITIZEN)
             question = await user.send_text("/quiz")
             assert "防空知识练习：共 10 题" in question.text and "第 1/10 题" in question.text
@@ -70,11 +70,11 @@ async def item_of_feedback(app, feedback):
     return await app.bot_data["services"].quiz(lambda ops: ops.engine.item(att, pos))
 
 
-def test_repeated_and_late_answers_are_refused_without_changing_the_score(home, e5) -> None:
+def test_repeated_and_late_answers_are_refused_without_changing_the_score(home, embedder) -> None:
     clock = OffsetClock()
 
     async def main() -> None:
-        async with FakeBotApi() as api, quiz_bot(api, home, embedder=e5, clock=clock) as app:
+        async with FakeBotApi() as api, quiz_bot(api, home, embedder=embedder, clock=clock) as app:
             user = api.user(CITIZEN)
             first = await user.send_text("/quiz")
             feedback, item = await answer(user, app, first, right=True)
@@ -117,12 +117,12 @@ def test_repeated_and_late_answers_are_refused_without_changing_the_score(home, 
     run(main(), 90)
 
 
-def test_the_deadline_timer_closes_an_item_and_moves_on(home, e5) -> None:
+def test_the_deadline_timer_closes_an_item_and_moves_on(home, embedder) -> None:
     """A campaign practice round of 5-second questions, left unanswered."""
     from quizzes.engine import CampaignSpec
 
     async def main() -> None:
-        async with FakeBotApi() as api, quiz_bot(api, home, embedder=e5) as app:
+        async with FakeBotApi() as api, quiz_bot(api, home, embedder=embedder) as app:
             services = app.bot_data["services"]
             now = services.clock()
             spec = CampaignSpec(code="FAST", name="快速练习", starts_at=now - 60, ends_at=now + 3600,
@@ -150,13 +150,13 @@ def test_the_deadline_timer_closes_an_item_and_moves_on(home, e5) -> None:
     run(main(), 60)
 
 
-def test_a_restart_in_the_middle_of_a_round_resumes_it(home, e5) -> None:
+def test_a_restart_in_the_middle_of_a_round_resumes_it(home, embedder) -> None:
     clock = OffsetClock()
 
     async def main() -> None:
         async with FakeBotApi() as api:
             user = api.user(CITIZEN)
-            async with quiz_bot(api, home, embedder=e5, clock=clock) as app:
+            async with quiz_bot(api, home, embedder=embedder, clock=clock) as app:
                 question = await user.send_text("/quiz")
                 for _ in range(3):
                     await answer(user, app, question, right=True)
@@ -164,7 +164,7 @@ def test_a_restart_in_the_middle_of_a_round_resumes_it(home, e5) -> None:
                 assert "第 4/10 题" in question.text
             # Down for a minute: the 4th question's deadline passed meanwhile.
             clock.advance(60)
-            async with quiz_bot(api, home, embedder=e5, clock=clock) as app:
+            async with quiz_bot(api, home, embedder=embedder, clock=clock) as app:
                 edited = await user.wait_reply()
                 assert edited.message_id == question.message_id and "超时" in edited.text
                 resumed = await user.wait_reply()
@@ -174,7 +174,7 @@ def test_a_restart_in_the_middle_of_a_round_resumes_it(home, e5) -> None:
                 assert "第 6/10 题" in question.text
             # A quick restart: the 6th question is still open; its old buttons keep working.
             before = len(api.sent_messages(CITIZEN))
-            async with quiz_bot(api, home, embedder=e5, clock=clock) as app:
+            async with quiz_bot(api, home, embedder=embedder, clock=clock) as app:
                 await asyncio.sleep(0.5)
                 assert len(api.sent_messages(CITIZEN)) == before  # nothing re-sent
                 for _ in range(5):

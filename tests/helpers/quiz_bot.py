@@ -44,6 +44,10 @@ async def quiz_bot(api: FakeBotApi, home: Path, *, clock=time.time, bank=None, e
                    staff=(STAFF,), **overrides) -> AsyncIterator:
     """Start the Application the way ``run_polling`` does, and stop it the same way
     (updater, application, ``post_stop``)."""
+    if embedder is None:  # quiz and conversation tests are not about retrieval: no model to load
+        from kb.embed import HashEmbedder
+
+        embedder = HashEmbedder()
     core = {k: overrides.pop(k) for k in list(overrides) if k in CORE_FIELDS}
     settings = Settings(home=home, **core)
     telegram = TelegramSettings(staff_ids=tuple(staff), api_base_url=api.base_url, **overrides)
