@@ -71,6 +71,16 @@ def load_questions() -> list[Question]:
     return list(loaded.questions)
 
 
+def open_engine(settings: Settings, bank_paths: Sequence[str] | None = None, *, with_bank: bool = True,
+                clock: Callable[[], float] = time.time) -> QuizEngine:
+    """The engine on ``<home>/quiz.db`` in the deployment's time zone; ``with_bank`` loads the
+    curated bank files (or ``bank_paths``). For one-shot channels (the CLI); bots keep a QuizOps."""
+    from quizzes.bank import load_bank
+
+    questions = load_bank(list(bank_paths) if bank_paths else None).questions if with_bank else ()
+    return QuizEngine(settings.quiz_db_path, questions, clock=clock, timezone=settings.timezone)
+
+
 class QuizOps:
     def __init__(self, settings: Settings, bank: Sequence[Question] | None = None,
                  clock: Callable[[], float] = time.time):

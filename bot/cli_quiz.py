@@ -30,11 +30,9 @@ def campaign() -> None:
 
 def _engine(settings: Settings, bank_paths=None, *, with_bank: bool = True):
     """The engine on ``<home>/quiz.db``; ``with_bank`` loads the curated files (or ``bank_paths``)."""
-    from quizzes.bank import load_bank
-    from quizzes.engine import QuizEngine
+    from app.quiz import open_engine
 
-    questions = load_bank(list(bank_paths) if bank_paths else None).questions if with_bank else ()
-    return QuizEngine(settings.quiz_db_path, questions, timezone=settings.timezone)
+    return open_engine(settings, bank_paths, with_bank=with_bank)
 
 
 def _fail(message: str) -> None:

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from quizzes.engine import CampaignSpec
 
 REGISTRATION_FIELDS = ("college", "class", "student_no")  # optional ones; name and school always
+# field -> (fewest, most) characters, for every channel that registers participants
+FIELD_LIMITS = {"name": (1, 30), "school": (2, 60), "college": (1, 60), "class": (1, 60), "student_no": (3, 32)}
 MIN_SECONDS, MAX_SECONDS = 5, 600  # Telegram's poll open_period range
 MAX_QUESTIONS = 50
 MAX_NAME = 60

@@ -25,8 +25,9 @@ from bot.telegram.quiz import runner, start_round
 from bot.telegram.render import Reply, esc
 from quizzes.engine import REGISTRATION_FIELDS, Campaign
 from quizzes.errors import NotFound, QuizError
+from quizzes.rules import FIELD_LIMITS
 
-LIMITS = {"name": (1, 30), "school": (2, 60), "college": (1, 60), "class": (1, 60), "student_no": (3, 32)}
+LIMITS = FIELD_LIMITS  # one table for every channel (quizzes.rules), enforced again by the engine
 _STUDENT_NO = re.compile(r"^[A-Za-z0-9_-]+$")
 
 

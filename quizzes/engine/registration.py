@@ -7,6 +7,7 @@ import json
 
 from quizzes import db, rosters
 from quizzes.codes import normalise_student_no, student_hash
+from quizzes.rules import FIELD_LIMITS
 from quizzes.errors import RegistrationError
 
 from quizzes.engine.records import (
@@ -32,11 +33,12 @@ class Registrations:
         now = self.clock()
         if not c.is_open(now):
             raise self._window_error(c, now)
-        name = clean_text(name, "姓名", 30, required=True)
-        school = _school(clean_text(school, "学校", 60, required=True))
-        college = clean_text(college, "学院", 60, required=c.fields.get("college", False)) \
+        most = {field: high for field, (_, high) in FIELD_LIMITS.items()}
+        name = clean_text(name, "姓名", most["name"], required=True)
+        school = _school(clean_text(school, "学校", most["school"], required=True))
+        college = clean_text(college, "学院", most["college"], required=c.fields.get("college", False)) \
             if "college" in c.fields else ""
-        class_name = clean_text(class_name, "班级", 60, required=c.fields.get("class", False)) \
+        class_name = clean_text(class_name, "班级", most["class"], required=c.fields.get("class", False)) \
             if "class" in c.fields else ""
         digest, number = None, ""
         if "student_no" in c.fields:
