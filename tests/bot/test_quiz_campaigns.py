@@ -78,6 +78,8 @@ def test_join_register_scored_round_certificate_and_one_attempt(home, embedder) 
                 question = await student.press(menu, "📝 开始正式答题")
                 assert "正式答题开始" in question.text and "第 1/10 题" in question.text
                 for pos in range(10):
+                    await delivered(app, question)
+                    clock.advance(3)  # a human's pace: a flagged participant's certificate is held
                     await answer(student, app, question, right=pos != 3)
                     question = await student.wait_reply()
                 result = question
