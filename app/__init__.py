@@ -37,7 +37,14 @@ Modules:
   ``start_scored``, ``begin``, ``submit``, ``expire``, ``resume``, ``active``, ``cancel``),
   registration (``campaign_for_join``, ``draft`` / ``save_draft`` / ``register``), standings
   (``standing``, ``my_campaigns``), staff reports (``summaries``, ``rankings``, ``export`` →
-  CSV/XLSX bytes, ``create_campaign``), ``certificate(attempt_id)``, and ``reminders``.
+  CSV/XLSX bytes, ``create_campaign``), ``certificate(attempt_id)``, and ``reminders``;
+  ``open_engine(settings, bank_paths=None)`` for one-shot channels (the CLI).
+* :mod:`app.config` — settings built once at an entry point: ``load_settings(home, env=None,
+  embedder=…)`` (the core's :class:`kb.settings.Settings`), ``load_telegram_settings()``
+  (:class:`TelegramSettings`), ``Deployment``; the only reader of ``LAWBOT_*`` variables (web
+  settings belong beside ``TelegramSettings``).
+* :mod:`app.loading` also holds the first-run policy: ``find_corpus(option)``,
+  ``estimate_first_run(files)`` and ``bulk_engine(kb)`` (the fast engine for bulk passages).
 * :mod:`app.pending` — SQLite tables for staged uploads and answers in progress (used by the above).
 * :mod:`app.inbox` — ``Inbox.for_home(home)``: each state-changing request handled once, keyed by
   Telegram ``update_id`` or a web idempotency key (``claim(channel, key)`` before handling,

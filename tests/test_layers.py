@@ -20,3 +20,17 @@ def test_core_and_app_import_no_channel_or_web_framework():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "", f"the core or app imported: {out.stdout.strip()}"
+
+
+def test_core_reads_no_settings_from_the_environment():
+    """Settings come from the entry point (app.config); the core only quiets the libraries it
+    loads (``os.environ.setdefault`` of their own logging variables)."""
+    import re
+
+    from tests.helpers.paths import REPO
+
+    reads = re.compile(r"os\.getenv|environ\.get\(|environ\[|getenv\(")
+    found = [f"{p.relative_to(REPO)}:{n}" for pkg in ("kb", "ingest", "quizzes")
+             for p in sorted((REPO / pkg).rglob("*.py"))
+             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if reads.search(line)]
+    assert found == []
