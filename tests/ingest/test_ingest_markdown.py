@@ -70,6 +70,7 @@ def test_core_parsing_is_fast(core_files):
     assert time.perf_counter() - start < 0.5
 
 
+@pytest.mark.slow  # every file of the national collection (3,500 laws)
 def test_whole_lawrefbook_collection(shared):
     """Every file either parses into strictly increasing articles or clearly has none (~2 s)."""
     files = sorted(LAWREFBOOK.rglob("*.md"))

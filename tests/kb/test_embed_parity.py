@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+pytestmark = pytest.mark.slow  # the real e5 model through torch and the C engine, exported once
+
 CORE = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "core"
 
 SENTENCES = [

@@ -29,7 +29,8 @@ FILES = [
     "社会法/安全生产法(2021-06-10).md", "社会法/慈善法(2023-12-29).md", "社会法/未成年人保护法(2024-04-26).md",
 ]
 
-pytestmark = pytest.mark.skipif(not LAWREF.is_dir(), reason="../shared/corpus/lawrefbook not found")
+pytestmark = [pytest.mark.skipif(not LAWREF.is_dir(), reason="../shared/corpus/lawrefbook not found"),
+              pytest.mark.slow]  # real lawrefbook files, killed and resumed: about a minute
 
 # The CLI in this process, slowed down and logging the hash of every passage it embeds.
 DRIVER = r"""
