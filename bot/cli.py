@@ -549,6 +549,15 @@ def _attach_quiz_commands() -> None:
 _attach_quiz_commands()
 
 
+def _attach_web_commands() -> None:
+    from web.cli import web_group
+
+    cli.add_command(web_group)
+
+
+_attach_web_commands()
+
+
 def main() -> None:
     cli(prog_name="lawbot")
 

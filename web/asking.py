@@ -1,0 +1,37 @@
+"""Asking a question from the web: the per-client limit, the application layer's answer, and
+the view both the chat page and ``/api/ask`` show. Follow-up questions carry the law and
+article just shown (kept by the page, or sent by an API client) to the application layer.
+"""
+from __future__ import annotations
+
+from fastapi import Request
+
+from kb.answer import FAQ_DISCLAIMER
+from web.context import ctx
+from web.deps import Refused, client_address, client_id
+from web.views import AnswerView, answer_view
+
+MAX_CONTEXT = 100  # characters of a law name / article number carried between questions
+SLOW_DOWN = "您提问有点频繁，请稍等一分钟再问。感谢理解！"
+
+
+def user_ref(request: Request) -> str:
+    return f"web:{client_id(request)}"
+
+
+async def ask(request: Request, question: str, context_law: str = "", context_article: str = "") -> AnswerView:
+    """The answer to ``question``; raises :class:`Refused` (429) over the client's limit."""
+    c = ctx(request)
+    wait = c.limiter.allow(client_address(request))
+    if wait:
+        raise Refused(SLOW_DOWN, 429, int(wait))
+    context = {}
+    if context_law or context_article:
+        context = {"context_law": context_law[:MAX_CONTEXT], "context_article": context_article[:MAX_CONTEXT]}
+    reply = await c.services.ask(question or "", user_ref(request), **_supported(c.services, context))
+    return answer_view(reply, FAQ_DISCLAIMER)
+
+
+def _supported(services, context: dict) -> dict:
+    """Conversation context goes along only where the application layer takes it."""
+    return context if getattr(services, "takes_context", False) else {}

@@ -1,0 +1,50 @@
+"""Everything a request handler needs, built once per process by :func:`web.app.create_app`:
+settings, the application-layer workers, staff accounts, cookie signers, the rate limiter and
+the templates. Routes reach it as ``request.app.state.ctx`` (see :func:`ctx`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+
+from kb.settings import Settings
+from web.accounts import Accounts
+from web.config import WebSettings
+from web.ratelimit import RateLimiter
+from web.security import ClientIds, SessionCookies
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+
+@dataclass
+class WebContext:
+    settings: Settings
+    web: WebSettings
+    services: object  # web.services.WebServices (or a test double with the same methods)
+    accounts: Accounts
+    clients: ClientIds
+    cookies: SessionCookies
+    limiter: RateLimiter
+    templates: Jinja2Templates
+    login_limiter: RateLimiter = None  # failed-login attempts per address
+    idempotency: object = None  # web.idempotency.Idempotency
+
+
+def ctx(request: Request) -> WebContext:
+    return request.app.state.ctx
+
+
+def path_for(request: Request, name: str, **params) -> str:
+    """A route's path below the app's mount point (``--root-path`` behind a proxy)."""
+    path = str(request.app.url_path_for(name, **{k: str(v) for k, v in params.items()}))
+    root = request.scope.get("root_path", "") or ""
+    return path if not root or path.startswith(root + "/") else root.rstrip("/") + path
+
+
+def static_url(request: Request, name: str) -> str:
+    return path_for(request, "static", path=name)

@@ -1,0 +1,39 @@
+"""Serving the web app for real: uvicorn with forwarded headers, one or several worker processes.
+
+Workers are separate processes started by uvicorn from :func:`app_from_env` (an import string,
+so the settings travel through ``LAWBOT_*`` variables set by ``lawbot web run``). Each worker
+owns its own application-layer workers and SQLite connections; the store is shared safely
+(SQLite WAL).
+"""
+from __future__ import annotations
+
+import logging
+import os
+
+from kb.settings import Settings
+
+log = logging.getLogger("web")
+
+
+def app_from_env():
+    """The app for a uvicorn worker, from the environment ``lawbot web run`` prepared."""
+    from kb.settings import load_settings
+    from web.app import create_app
+    from web.config import load_web_settings
+
+    settings = load_settings(os.environ.get("LAWBOT_HOME"))
+    web = load_web_settings(settings)
+    return create_app(settings, web)
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, root_path: str = "",
+          workers: int = 1, forwarded_allow_ips: str = "127.0.0.1", log_level: str = "info") -> None:
+    """Run uvicorn until interrupted (blocks)."""
+    import uvicorn
+
+    os.environ["LAWBOT_HOME"] = str(settings.home)
+    os.environ["LAWBOT_EMBEDDER"] = settings.embedder
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # one inference thread per query (see bot run)
+    uvicorn.run("web.run:app_from_env", factory=True, host=host, port=port, workers=max(1, workers),
+                proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips, root_path=root_path, log_level=log_level,
+                server_header=False, access_log=False)

@@ -1,0 +1,136 @@
+"""The application layer as the web uses it: blocking operations run on worker threads, never on
+the event loop.
+
+Three single-thread workers per process, each owning its own SQLite connection (WAL: readers
+never wait), as in the Telegram adapter:
+
+* **answer** — :class:`app.answering.Answering`: the model, retrieval and the question log;
+* **store** — :class:`app.browsing.Library` and :class:`app.curation.Curation`: browsing,
+  feedback, the review queue, FAQ pairs and statistics — quick calls that must not queue behind
+  retrieval;
+* **admin** — :class:`app.loading.Uploads` on a separate knowledge base: previews, loading and
+  index rebuilds. Answers keep flowing meanwhile and pick up the new index on their next query.
+"""
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, TypeVar
+
+from kb.settings import Settings
+
+T = TypeVar("T")
+CHANNEL = "web"
+
+
+class LockedEmbedder:
+    """One embedding model shared by the workers, one call at a time (tests, small hosts)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.model_id, self.dim = inner.model_id, inner.dim
+        self._lock = threading.Lock()
+
+    def embed_queries(self, texts):
+        with self._lock:
+            return self.inner.embed_queries(texts)
+
+    def embed_passages(self, texts):
+        with self._lock:
+            return self.inner.embed_passages(texts)
+
+
+class _Worker:
+    """A single thread owning one set of operations, created lazily in that thread."""
+
+    def __init__(self, name: str, factory: Callable[[], object]):
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._factory = factory
+        self._ops = None
+
+    def _call(self, fn):
+        if self._ops is None:
+            self._ops = self._factory()
+        return fn(self._ops)
+
+    async def run(self, fn):
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self._call, fn)
+
+    def close(self) -> None:
+        def close_ops():
+            if self._ops is not None:
+                self._ops.close()
+                self._ops = None
+
+        try:
+            self._pool.submit(close_ops).result(timeout=30)
+        finally:
+            self._pool.shutdown(wait=True)
+
+
+class StoreSide:
+    """The store worker's operations: browsing and curation over one knowledge base."""
+
+    def __init__(self, kb):
+        from app.browsing import Library
+        from app.curation import Curation
+
+        self.kb = kb
+        self.library = Library(kb)
+        self.curation = Curation(kb)
+
+    def close(self) -> None:
+        self.kb.close()
+
+
+class WebServices:
+    """What the routes need from the application layer. ``embedder``: one model shared by the
+    answering and admin knowledge bases (tests); by default each loads its own when needed."""
+
+    def __init__(self, settings: Settings, embedder=None):
+        from kb.service import KnowledgeBase
+
+        self.settings = settings
+        shared = LockedEmbedder(embedder) if embedder is not None else None
+
+        def kb():
+            return KnowledgeBase(settings, embedder=shared)
+
+        def answering():
+            from app.answering import Answering
+
+            return Answering(kb())
+
+        def uploads():
+            from app.loading import Uploads
+
+            return Uploads(kb(), CHANNEL)
+
+        self._answer = _Worker("web-answer", answering)
+        self._store = _Worker("web-store", lambda: StoreSide(kb()))
+        self._admin = _Worker("web-admin", uploads)
+
+    async def ask(self, text: str, user_ref: str, **context):
+        """The reply to a citizen's question (:class:`app.answering.Reply`), logged."""
+        return await self._answer.run(
+            lambda ops: ops.ask(text, channel=CHANNEL, user_ref=user_ref, **context))
+
+    async def warm_up(self) -> None:
+        await self._answer.run(lambda ops: ops.warm_up())
+
+    async def answering(self, fn: Callable[[object], T]) -> T:
+        return await self._answer.run(fn)
+
+    async def library(self, fn: Callable[[object], T]) -> T:
+        return await self._store.run(lambda side: fn(side.library))
+
+    async def curation(self, fn: Callable[[object], T]) -> T:
+        return await self._store.run(lambda side: fn(side.curation))
+
+    async def admin(self, fn: Callable[[object], T]) -> T:
+        return await self._admin.run(fn)
+
+    def close(self) -> None:
+        for worker in (self._answer, self._store, self._admin):
+            worker.close()
