@@ -4,7 +4,7 @@ the templates. Routes reach it as ``request.app.state.ctx`` (see :func:`ctx`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from fastapi import Request
@@ -33,6 +33,7 @@ class WebContext:
     templates: Jinja2Templates
     login_limiter: RateLimiter = None  # failed-login attempts per address
     idempotency: object = None  # web.idempotency.Idempotency
+    tasks: set = field(default_factory=set)  # background jobs (confirmed uploads) still running
 
 
 def ctx(request: Request) -> WebContext:

@@ -57,3 +57,22 @@ def m0002_idempotency(db: Database) -> None:
         CREATE INDEX idempotency_age ON idempotency (created_at)
         """,
     )
+
+
+@migrations(name="0003_upload_jobs")
+def m0003_upload_jobs(db: Database) -> None:
+    _run(
+        db,
+        """
+        -- a confirmed upload being loaded and indexed in the background: the page polls this row
+        CREATE TABLE upload_jobs (
+            upload_id INTEGER PRIMARY KEY,
+            staff TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
+            message TEXT NOT NULL DEFAULT '',
+            result TEXT,
+            started_at REAL NOT NULL,
+            finished_at REAL
+        )
+        """,
+    )

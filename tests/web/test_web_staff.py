@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import time
 
 from tests.helpers.paths import CORE
 from tests.web.conftest import add_staff, ask, login, page_csrf
@@ -16,6 +17,18 @@ def amended_law() -> bytes:
     text = (CORE / "人民防空法(2009-08-27).md").read_text(encoding="utf-8")
     assert OLD_22 in text
     return text.replace(OLD_22, NEW_22).encode()
+
+
+def wait_done(client, status_path: str, timeout: float = 120) -> str:
+    """The upload's status page once loading finished (it refreshes itself meanwhile)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        page = client.get(status_path)
+        if "正在导入" not in page.text:
+            return page.text
+        assert 'http-equiv="refresh"' in page.text
+        time.sleep(0.2)
+    raise AssertionError("upload did not finish")
 
 
 def staff_client(client, home):
@@ -33,10 +46,11 @@ def test_upload_preview_confirm_and_the_next_answer_uses_it(client, web_home):
     assert "新版本" in r.text and "修改 1 条" in r.text
     assert OLD_22 in r.text and NEW_22 in r.text  # old → new text side by side
     confirm = re.search(r'action="(/staff/upload/\d+/confirm)"', r.text).group(1)
-    r = client.post(confirm, data={"csrf": token})
-    assert r.status_code == 200 and "已导入" in r.text
-    again = client.post(confirm, data={"csrf": token})  # a second delivery of the same confirmation
-    assert again.status_code == 409 and "已处理" in again.text
+    r = client.post(confirm, data={"csrf": token}, follow_redirects=False)
+    status = r.headers["location"]
+    again = client.post(confirm, data={"csrf": token}, follow_redirects=False)  # delivered twice
+    assert again.headers["location"] == status
+    assert "已导入" in wait_done(client, status)
     db = sqlite3.connect(web_home / "lawbot.db")
     assert db.execute("SELECT COUNT(*) FROM versions v JOIN laws l ON l.id=v.law_id"
                       " WHERE l.title='中华人民共和国人民防空法'").fetchone()[0] == 2

@@ -1,5 +1,6 @@
 """Staff console: upload a law file → preview (law, version, articles added / changed / removed
-with old → new text) → confirm or cancel; the laws and their versions.
+with old → new text) → confirm or cancel (the load and index rebuild run in the background, see :mod:`web.jobs`); the
+laws and their versions.
 
 Uploads go through the same intake as every channel (:func:`app.loading.upload_refusal` for
 format and size, then the parsers' own limits); the bytes wait in SQLite until 确认, and a
@@ -7,15 +8,19 @@ confirmation posted twice loads once (the staged upload is claimed in a transact
 """
 from __future__ import annotations
 
+import asyncio
 import logging
+from dataclasses import asdict
 from pathlib import PurePath
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
 from web.accounts import StaffSession
 from web.context import ctx, path_for
 from web.deps import Refused, check_csrf, render, staff_user
+from web.jobs import UploadJobs
 
 log = logging.getLogger("web.staff")
 router = APIRouter(prefix="/staff")
@@ -76,19 +81,50 @@ async def upload(request: Request, staff: StaffSession = Depends(staff_user)):
 
 @router.post("/upload/{upload_id}/confirm", name="staff_upload_confirm", dependencies=[Depends(check_csrf)])
 async def confirm(request: Request, upload_id: int, staff: StaffSession = Depends(staff_user)):
+    """Start loading the staged file in the background (once) and show its status page."""
+    c = ctx(request)
+    jobs = UploadJobs(c.accounts)
+    if await run_in_threadpool(jobs.start, upload_id, staff.name):
+        task = asyncio.create_task(_load(c, jobs, upload_id, staff.name))
+        c.tasks.add(task)
+        task.add_done_callback(c.tasks.discard)
+    return RedirectResponse(path_for(request, "staff_upload_status", upload_id=upload_id), status_code=303)
+
+
+async def _load(c, jobs: "UploadJobs", upload_id: int, staff: str) -> None:
     from ingest.errors import IngestError
 
     try:
-        loaded = await ctx(request).services.admin(lambda ops: ops.confirm(upload_id))
+        loaded = await c.services.admin(lambda ops: ops.confirm(upload_id))
     except IngestError as exc:
-        raise Refused(str(exc), 400) from None
+        await run_in_threadpool(jobs.fail, upload_id, str(exc))
+        return
+    except Exception:
+        log.exception("loading upload %s failed", upload_id)
+        await run_in_threadpool(jobs.fail, upload_id, "导入时出错，未做改动或改动已撤回，请稍后重新确认或重新上传。")
+        return
     if loaded is None:
-        return render(request, "staff/done.html", 409, title="无法导入",
-                      message="这个预览已处理、已取消或已过期（24 小时），请重新上传文件。")
-    log.info("staff %s loaded upload %s: %s", staff.name, upload_id, loaded.report.action)
-    return render(request, "staff/done.html", title="已导入", report=loaded.report, filename=loaded.filename,
-                  articles=loaded.articles_indexed, actions=ACTIONS,
-                  message=f"已存入知识库并更新检索索引，现有 {loaded.articles_indexed} 条现行条文；群众的下一次提问即可用到。")
+        await run_in_threadpool(jobs.fail, upload_id, "这个预览已处理、已取消或已过期（24 小时），请重新上传文件。")
+        return
+    log.info("staff %s loaded upload %s: %s", staff, upload_id, loaded.report.action)
+    result = {"report": asdict(loaded.report), "filename": loaded.filename, "articles": loaded.articles_indexed}
+    message = f"已存入知识库并更新检索索引，现有 {loaded.articles_indexed} 条现行条文；群众的下一次提问即可用到。"
+    await run_in_threadpool(jobs.finish, upload_id, message, result)
+
+
+@router.get("/upload/{upload_id}", name="staff_upload_status")
+async def status(request: Request, upload_id: int, staff: StaffSession = Depends(staff_user)):
+    job = await run_in_threadpool(UploadJobs(ctx(request).accounts).get, upload_id)
+    if job is None:
+        raise Refused("没有这个导入任务。", 404)
+    if job.status == "running" and not job.interrupted:
+        return render(request, "staff/running.html", job=job)
+    if job.status == "done":
+        report = job.result["report"]
+        return render(request, "staff/done.html", title="已导入", report=report, filename=job.result["filename"],
+                      actions=ACTIONS, message=job.message)
+    message = job.message or "导入因服务重启而中断，请重新上传文件。"
+    return render(request, "staff/done.html", 409, title="无法导入", message=message, failed=True)
 
 
 @router.post("/upload/{upload_id}/cancel", name="staff_upload_cancel", dependencies=[Depends(check_csrf)])
