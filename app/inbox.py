@@ -108,6 +108,13 @@ class Inbox:
             self._db().execute("UPDATE inbox SET response = ? WHERE channel = ? AND key = ?",
                                (response, channel, key))
 
+    def release(self, channel: str, key: str) -> bool:
+        """Forget a claim whose handling failed before changing anything (a refused form), so a
+        corrected retry with the same key is handled; a key with a recorded response stays."""
+        with self._lock:
+            return self._db().execute("DELETE FROM inbox WHERE channel = ? AND key = ? AND response IS NULL",
+                                      (channel, key)).rowcount > 0
+
     def prune(self) -> int:
         """Forget keys older than ``keep_s``; returns how many."""
         with self._lock:

@@ -138,9 +138,9 @@ def create_app(settings: Settings, web: WebSettings | None = None, services=None
     context = WebContext(settings, web, services, Accounts(settings.home / "web.db"), ClientIds(web.secret),
                          SessionCookies(web.secret), RateLimiter(web.asks_per_minute), build_templates(TEMPLATES),
                          RateLimiter(LOGIN_ATTEMPTS_PER_MINUTE))
-    from web.idempotency import Idempotency
+    from app.inbox import Inbox
 
-    context.idempotency = Idempotency(context.accounts)
+    context.idempotency = Inbox.for_home(settings.home)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -149,6 +149,7 @@ def create_app(settings: Settings, web: WebSettings | None = None, services=None
         if close:
             close()
         context.accounts.close()
+        context.idempotency.close()
 
     app = FastAPI(title="人民防空普法助手 API", version="1.0", docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json", lifespan=lifespan,

@@ -4,6 +4,8 @@ article just shown (kept by the page, or sent by an API client) to the applicati
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from fastapi import Request
 
 from kb.answer import FAQ_DISCLAIMER
@@ -11,6 +13,7 @@ from web.context import ctx
 from web.deps import Refused, client_address, client_id
 from web.views import AnswerView, answer_view
 
+SHOWN_QUESTION = 600  # characters of the question repeated above its answer
 MAX_CONTEXT = 100  # characters of a law name / article number carried between questions
 SLOW_DOWN = "您提问有点频繁，请稍等一分钟再问。感谢理解！"
 
@@ -29,7 +32,8 @@ async def ask(request: Request, question: str, context_law: str = "", context_ar
     if context_law or context_article:
         context = {"context_law": context_law[:MAX_CONTEXT], "context_article": context_article[:MAX_CONTEXT]}
     reply = await c.services.ask(question or "", user_ref(request), **_supported(c.services, context))
-    return answer_view(reply, FAQ_DISCLAIMER)
+    shown = question if len(question) <= SHOWN_QUESTION else question[:SHOWN_QUESTION] + "……"
+    return replace(answer_view(reply, FAQ_DISCLAIMER), question=shown)  # as typed (escaped on the page)
 
 
 def _supported(services, context: dict) -> dict:

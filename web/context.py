@@ -32,7 +32,7 @@ class WebContext:
     limiter: RateLimiter
     templates: Jinja2Templates
     login_limiter: RateLimiter = None  # failed-login attempts per address
-    idempotency: object = None  # web.idempotency.Idempotency
+    idempotency: object = None  # app.inbox.Inbox: idempotency keys of state-changing requests
     tasks: set = field(default_factory=set)  # background jobs (confirmed uploads) still running
 
 

@@ -42,25 +42,8 @@ def m0001_staff(db: Database) -> None:
     )
 
 
-@migrations(name="0002_idempotency")
-def m0002_idempotency(db: Database) -> None:
-    _run(
-        db,
-        """
-        CREATE TABLE idempotency (
-            scope TEXT NOT NULL,
-            key TEXT NOT NULL,
-            created_at REAL NOT NULL,
-            result TEXT,
-            PRIMARY KEY (scope, key)
-        );
-        CREATE INDEX idempotency_age ON idempotency (created_at)
-        """,
-    )
-
-
-@migrations(name="0003_upload_jobs")
-def m0003_upload_jobs(db: Database) -> None:
+@migrations(name="0002_upload_jobs")
+def m0002_upload_jobs(db: Database) -> None:
     _run(
         db,
         """
