@@ -5,8 +5,8 @@ through ``POST /api/ask`` of a real ``lawbot web run`` (uvicorn, one worker proc
 real corpus). The baseline, in the same run and on the same machine, is the same work without
 HTTP: the web's own application-layer workers (:class:`web.services.WebServices`) driven
 in-process by the same number of concurrent tasks — so the difference is what HTTP, uvicorn,
-FastAPI, the middleware and the JSON view add. Reports answers/s and latency p50/p95 for both,
-medians over ``--repeats`` rounds, and the load of the machine.
+FastAPI, the middleware and the JSON view add. Rounds alternate between the two; reports
+answers/s and latency p50/p95 for both, medians over ``--repeats`` rounds, and the machine's load.
 
 The per-client question limit is off for the run (every simulated citizen shares one address).
 
@@ -83,38 +83,41 @@ def median_of(runs: list[dict]) -> dict:
             "runs": [{k: r[k] for k in keys} for r in runs], "first_errors": runs[0]["first_errors"]}
 
 
-async def in_process(home: Path, levels: list[int], per_client: int, repeats: int, pool: list[str]) -> dict:
+async def compare(url: str, home: Path, levels: list[int], per_client: int, repeats: int,
+                  pool: list[str]) -> dict:
+    """Rounds alternate between HTTP and in-process at each level, so drifting machine load
+    (other processes) falls on both sides alike; medians over the rounds."""
+    import httpx
+
     from kb.settings import load_settings
     from web.services import WebServices
 
     services = WebServices(load_settings(home))
     await services.warm_up()
 
-    async def call(question: str, cid: int):
+    async def direct(question: str, cid: int):
         reply = await services.ask(question, f"bench:{cid}")
         assert reply.answer.kind
 
+    out = {}
     try:
-        await drive(call, 1, 10, pool)  # warm
-        return {c: median_of([await drive(call, c, per_client, pool) for _ in range(repeats)]) for c in levels}
+        for clients in levels:
+            limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+            async with httpx.AsyncClient(base_url=url, limits=limits, timeout=300) as http:
+                async def over_http(question: str, cid: int):
+                    r = await http.post("/api/ask", json={"question": question, "user": f"bench{cid}"})
+                    r.raise_for_status()
+                    assert r.json()["kind"]
+
+                await drive(over_http, 1, 5, pool)  # warm the connections and the server
+                await drive(direct, 1, 5, pool)
+                rounds = {"in_process": [], "http": []}
+                for _ in range(repeats):
+                    rounds["http"].append(await drive(over_http, clients, per_client, pool))
+                    rounds["in_process"].append(await drive(direct, clients, per_client, pool))
+            out[clients] = {k: median_of(v) for k, v in rounds.items()}
     finally:
         services.close()
-
-
-async def over_http(url: str, levels: list[int], per_client: int, repeats: int, pool: list[str]) -> dict:
-    import httpx
-
-    out = {}
-    for clients in levels:
-        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-        async with httpx.AsyncClient(base_url=url, limits=limits, timeout=300) as http:
-            async def call(question: str, cid: int):
-                r = await http.post("/api/ask", json={"question": question, "user": f"bench{cid}"})
-                r.raise_for_status()
-                assert r.json()["kind"]
-
-            await drive(call, 1, 10, pool)  # warm the connection pool and the server
-            out[clients] = median_of([await drive(call, clients, per_client, pool) for _ in range(repeats)])
     return out
 
 
@@ -135,12 +138,10 @@ def main() -> None:
         shutil.copytree(args.home, home)
         env = {"LAWBOT_QUESTIONS_PER_MINUTE": "0", "OMP_NUM_THREADS": "1"}
         with web_server(home, env=env, log=Path(tmp) / "server.log") as url:
-            http = asyncio.run(over_http(url, levels, args.questions, args.repeats, pool))
-        base = asyncio.run(in_process(home, levels, args.questions, args.repeats, pool))
+            results = asyncio.run(compare(url, home, levels, args.questions, args.repeats, pool))
     report = {"machine": machine(), "questions_per_client": args.questions, "repeats": args.repeats,
-              "levels": {c: {"in_process": base[c], "http": http[c],
-                             "http_adds_p50_ms": round(http[c]["p50_ms"] - base[c]["p50_ms"], 1)}
-                         for c in levels}}
+              "levels": {c: {**r, "http_adds_p50_ms": round(r["http"]["p50_ms"] - r["in_process"]["p50_ms"], 1)}
+                         for c, r in results.items()}}
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
         return

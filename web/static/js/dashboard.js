@@ -23,6 +23,10 @@
     data: { labels: ["已解答", "婉拒/未解答"], datasets: [{ data: [s.answered, s.total - s.answered], backgroundColor: [red, grey] }] },
     options: { responsive: true, maintainAspectRatio: false }
   });
+  if (!s.thumbs_up && !s.thumbs_down) {
+    document.querySelector(".chart-empty").hidden = false;
+    return;
+  }
   new Chart(document.getElementById("chart-feedback"), {
     type: "doughnut",
     data: { labels: ["👍 有帮助", "👎 没帮助"], datasets: [{ data: [s.thumbs_up, s.thumbs_down], backgroundColor: [green, grey] }] },
