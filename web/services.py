@@ -48,6 +48,7 @@ class _Worker:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
         self._factory = factory
         self._ops = None
+        self._closed = False
 
     def _call(self, fn):
         if self._ops is None:
@@ -58,6 +59,10 @@ class _Worker:
         return await asyncio.get_running_loop().run_in_executor(self._pool, self._call, fn)
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+
         def close_ops():
             if self._ops is not None:
                 self._ops.close()

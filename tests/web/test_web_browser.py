@@ -114,7 +114,7 @@ def test_citizen_asks_on_a_phone_opens_a_related_article_and_gives_feedback(serv
         done = wait_for(d, "#exchanges .exchange .fb-done:not([hidden])")[0]
         assert "感谢" in done.text
         SHOTS.mkdir(parents=True, exist_ok=True)
-        d.execute_script("window.scrollTo(0, 0)")
+        d.execute_script("arguments[0].scrollIntoView({block: 'start'})", first)  # question, answer, opened related
         d.save_screenshot(str(SHOTS / "chat-360.png"))
         # a hostile question is shown as text, runs nothing
         attack = '<script>alert(1)</script>"><img src=x onerror=alert(1)>防空洞'

@@ -100,3 +100,20 @@ def test_behind_a_proxy_prefix_links_keep_the_prefix(web_home):
         html = c.get("/lawbot/").text
         assert 'href="/lawbot/static/css/site.css"' in html and 'action="/lawbot/ask"' in html
         assert c.get("/lawbot/static/css/site.css").status_code == 200
+
+
+def test_an_unexpected_error_is_a_polite_page_without_a_traceback(web_home):
+    from fastapi.testclient import TestClient
+
+    app = make_client(web_home).app
+
+    async def broken(fn):
+        raise RuntimeError("secret internal detail")
+
+    app.state.ctx.services.library = broken
+    with TestClient(app, raise_server_exceptions=False) as quiet:
+        r = quiet.get("/laws")
+        assert r.status_code == 500 and "稍后再试" in r.text
+        assert "secret internal detail" not in r.text and "Traceback" not in r.text
+        r = quiet.get("/api/laws")
+        assert r.status_code == 500 and r.json()["error"].startswith("抱歉")
