@@ -40,3 +40,12 @@ def article_changes(store: Store, parsed: ParsedLaw, report: LoadReport) -> tupl
             if len(out) >= MAX_SHOWN:
                 return tuple(out)
     return tuple(out)
+
+
+def stage_upload(uploads, user_ref: str, filename: str, data: bytes):
+    """Stage an upload for 确认 (:meth:`app.loading.Uploads.stage`, raises IngestError) and list
+    its article changes: ``(Staged, tuple[ArticleChange, ...])``."""
+    from ingest import parse_bytes
+
+    staged = uploads.stage(user_ref, filename, data)
+    return staged, article_changes(uploads.kb.store, parse_bytes(data, filename), staged.report)

@@ -61,16 +61,10 @@ async def upload(request: Request, staff: StaffSession = Depends(staff_user)):
                       max_mb=MAX_UPLOAD_BYTES // (1024 * 1024), error=refusal)
     ref = staff_ref(staff)
 
-    def stage(ops):
-        from app.changes import article_changes
-        from ingest import parse_bytes
-
-        staged = ops.stage(ref, name, data)
-        changes = article_changes(ops.kb.store, parse_bytes(data, name), staged.report)
-        return staged, changes
+    from app.changes import stage_upload
 
     try:
-        staged, changes = await ctx(request).services.admin(stage)
+        staged, changes = await ctx(request).services.admin(lambda ops: stage_upload(ops, ref, name, data))
     except IngestError as exc:
         return render(request, "staff/upload.html", 400, formats=FORMATS_TEXT,
                       max_mb=MAX_UPLOAD_BYTES // (1024 * 1024), error=str(exc))
