@@ -28,14 +28,6 @@ async def ask(request: Request, question: str, context_law: str = "", context_ar
     wait = c.limiter.allow(client_address(request))
     if wait:
         raise Refused(SLOW_DOWN, 429, int(wait))
-    context = {}
-    if context_law or context_article:
-        context = {"context_law": context_law[:MAX_CONTEXT], "context_article": context_article[:MAX_CONTEXT]}
-    reply = await c.services.ask(question or "", user_ref(request), **_supported(c.services, context))
+    reply = await c.services.ask(question or "", user_ref(request), context_law[:MAX_CONTEXT])
     shown = question if len(question) <= SHOWN_QUESTION else question[:SHOWN_QUESTION] + "……"
     return replace(answer_view(reply, FAQ_DISCLAIMER), question=shown)  # as typed (escaped on the page)
-
-
-def _supported(services, context: dict) -> dict:
-    """Conversation context goes along only where the application layer takes it."""
-    return context if getattr(services, "takes_context", False) else {}

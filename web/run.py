@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import os
 
+from typing import Callable
+
 from kb.settings import Settings
 
 log = logging.getLogger("web")
@@ -37,3 +39,25 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, root_pa
     uvicorn.run("web.run:app_from_env", factory=True, host=host, port=port, workers=max(1, workers),
                 proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips, root_path=root_path, log_level=log_level,
                 server_header=False, access_log=False)
+
+
+def serve_in_background(settings: Settings, host: str = "127.0.0.1", port: int = 8000) -> Callable[[], None]:
+    """Serve the web app from a thread of this process (``lawbot start`` beside the Telegram bot);
+    returns a function that stops it."""
+    import threading
+
+    import uvicorn
+
+    from web.app import create_app
+
+    config = uvicorn.Config(create_app(settings), host=host, port=port, proxy_headers=True,
+                            server_header=False, access_log=False, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="lawbot-web", daemon=True)
+    thread.start()
+
+    def stop() -> None:
+        server.should_exit = True
+        thread.join(15)
+
+    return stop

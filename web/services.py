@@ -116,10 +116,15 @@ class WebServices:
         self._store = _Worker("web-store", lambda: StoreSide(kb()))
         self._admin = _Worker("web-admin", uploads)
 
-    async def ask(self, text: str, user_ref: str, **context):
-        """The reply to a citizen's question (:class:`app.answering.Reply`), logged."""
-        return await self._answer.run(
-            lambda ops: ops.ask(text, channel=CHANNEL, user_ref=user_ref, **context))
+    async def ask(self, text: str, user_ref: str, context_law: str = ""):
+        """The reply to a citizen's question (:class:`app.answering.Reply`), logged; a follow-up
+        citing an article of no named law is asked about ``context_law`` (the law just shown)."""
+        def answer(ops):
+            from app.followup import in_context
+
+            return ops.ask(in_context(ops.store, text, context_law), channel=CHANNEL, user_ref=user_ref)
+
+        return await self._answer.run(answer)
 
     async def warm_up(self) -> None:
         await self._answer.run(lambda ops: ops.warm_up())

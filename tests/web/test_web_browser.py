@@ -116,9 +116,12 @@ def test_citizen_asks_on_a_phone_opens_a_related_article_and_gives_feedback(serv
         SHOTS.mkdir(parents=True, exist_ok=True)
         d.execute_script("arguments[0].scrollIntoView({block: 'start'})", first)  # question, answer, opened related
         d.save_screenshot(str(SHOTS / "chat-360.png"))
+        # a follow-up refers to the law just shown
+        second = ask(d, "那第二十七条呢？", 2)
+        assert "《中华人民共和国人民防空法》第二十七条" in second.text
         # a hostile question is shown as text, runs nothing
         attack = '<script>alert(1)</script>"><img src=x onerror=alert(1)>防空洞'
-        third = ask(d, attack, 2)
+        third = ask(d, attack, 3)
         assert attack in third.find_element(By.CSS_SELECTOR, ".msg.user").text
         assert not third.find_elements(By.CSS_SELECTOR, "img, script")
         with pytest.raises(NoAlertPresentException):

@@ -110,3 +110,13 @@ def test_pages_use_no_inline_script_and_only_local_assets(client):
         assert 'style="' not in html, path
         for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):
             assert client.get(asset).status_code == 200, asset
+
+
+def test_a_follow_up_refers_to_the_law_just_shown(client):
+    first = ask(client, "人防法第二十二条").text
+    law = re.search(r'data-context-law="([^"]+)"', first).group(1)
+    follow = ask(client, "那第二十五条呢？", ctx_law=law, ctx_article="22").text
+    assert "《中华人民共和国人民防空法》第二十五条" in follow
+    assert "那第二十五条呢？" in follow  # shown as typed
+    r = client.post("/api/ask", json={"question": "第二十五条呢", "context": {"law": "国防教育法"}}).json()
+    assert r["quotes"][0]["citation"] == "《中华人民共和国国防教育法》第二十五条"
