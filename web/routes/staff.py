@@ -54,7 +54,7 @@ async def login(request: Request):
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(c.cookies.NAME, c.cookies.dump(session_id), max_age=c.web.session_hours * 3600,
                         path=(request.scope.get("root_path") or "").rstrip("/") or "/", httponly=True,
-                        samesite="strict", secure=_secure(request))
+                        samesite="lax", secure=_secure(request))
     return response
 
 
