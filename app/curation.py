@@ -59,6 +59,17 @@ class Curation:
         """Retire a pair; False if it was not active (already retired or unknown)."""
         return self.faq.remove(faq_id, actor)
 
+    def faq_edit(self, faq_id: int, question: str, answer: str, basis: str | Sequence[Basis],
+                 created_by: str) -> FaqEntry:
+        """Replace an active pair by its edited text (a new id; the old one retired) in one
+        transaction. Raises FaqError (bad text or basis, or the pair no longer active)."""
+        with self.store.db.atomic():
+            if self.faq.get(faq_id) is None:
+                raise FaqError(f"问答 #{faq_id} 已停用或不存在。")
+            entry = self.faq.add(question, answer, basis, created_by=created_by)
+            self.faq.remove(faq_id)
+        return entry
+
     def faq_import(self, data: bytes | str, created_by: str) -> list[FaqEntry]:
         """Pairs from a CSV (问题, 答案, 依据), all rows or none. Raises FaqError naming the rows."""
         return self.faq.import_csv(decode_csv(data), created_by=created_by)
