@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass
@@ -72,16 +71,24 @@ class Accounts:
     """Staff and sessions in ``web.db`` (WAL; safe across threads and worker processes)."""
 
     def __init__(self, path: str | Path):
+        from kb.dbopen import connect, seal
         from kb.store import WriteDatabase
 
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
+        conn, self.read_only = connect(Path(path))  # a read-only home: reading works, writes refused
         conn.execute("PRAGMA foreign_keys=ON")
         self.db = WriteDatabase(conn)
         self._lock = threading.Lock()
         with self._lock:
-            migrations.apply(self.db)
+            if not self.read_only or not Path(path).exists():
+                migrations.apply(self.db)
+            if self.read_only:
+                seal(conn)
+
+    def ensure_writable(self) -> None:
+        """Raise :class:`kb.errors.ReadOnlyHomeError` (one Chinese line) on a read-only home."""
+        from kb.dbopen import ensure_writable
+
+        ensure_writable(self.db.conn)
 
     def close(self) -> None:
         self.db.conn.close()
@@ -95,6 +102,7 @@ class Accounts:
             raise AccountError(f"用户名不能为空、不能含空格，且不超过 {MAX_NAME} 个字符。")
         if not MIN_PASSWORD <= len(password or "") <= MAX_PASSWORD:
             raise AccountError(f"密码长度须为 {MIN_PASSWORD}～{MAX_PASSWORD} 个字符。")
+        self.ensure_writable()
         hashed = hash_password(password)
         with self._lock, self.db.atomic():
             existed = self.db.execute("SELECT 1 FROM staff WHERE name=?", (name,)).fetchone()
@@ -122,6 +130,7 @@ class Accounts:
 
     def open_session(self, name: str, hours: int) -> tuple[str, StaffSession]:
         """A new session: (the id for the cookie, the session)."""
+        self.ensure_writable()
         session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
         now = time.time()
         session = StaffSession(name, csrf, now + hours * 3600)
