@@ -2,14 +2,15 @@
 how to recognise them, and what to do on hearing them.
 
 The patterns are those of the national air-defence alarm signal rules (预先警报 鸣36秒停24秒 ×3;
-空袭警报 鸣6秒停6秒 ×15; 解除警报 连续鸣3分钟). The web's 6·5 page synthesises each signal from
-:attr:`Signal.pattern`; reminders and quiz explanations may quote :attr:`Signal.description`.
+空袭警报 鸣6秒停6秒 ×15; 解除警报 连续鸣3分钟), named as the curated FAQ pairs name them
+(``kb/data/faq_seed.jsonl``), with the same advice. The web's 6·5 page synthesises each signal
+from :attr:`Signal.pattern`; other channels may quote :attr:`Signal.description`.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-SOURCE = "国家人民防空办公室发布的防空警报信号规定"
+SOURCE = "国家人民防空办公室统一规定的防空警报信号（各地防空警报试鸣公告均载明）"  # as kb/data/faq_seed.jsonl
 
 
 @dataclass(frozen=True)
@@ -35,14 +36,11 @@ class Signal:
 
 SIGNALS = (
     Signal("warning", "预先警报", 36, 24, 3, "鸣 36 秒、停 24 秒，反复 3 遍，时间 3 分钟。",
-           "保持镇静，迅速做好防空准备：关闭水、电、气和火源，带上必需的生活用品和证件，"
-           "听从指挥，按指定路线有序进入人民防空工程或疏散地域。"),
+           "表示敌机可能来袭：应迅速做好防空准备，按照指定的路线和地点，有组织地进入人防工程或疏散。"),
     Signal("air_raid", "空袭警报", 6, 6, 15, "鸣 6 秒、停 6 秒，反复 15 遍，时间 3 分钟。",
-           "立即就近进入人民防空工程或其他防护场所；来不及进入时，迅速利用附近地形地物就地隐蔽，"
-           "不要在街上停留或围观。"),
+           "应立即就近进入人防工程、地下室等坚固的掩蔽场所，来不及的就近利用地形地物隐蔽。"),
     Signal("all_clear", "解除警报", 180, 0, 1, "连续鸣放 3 分钟。",
-           "空袭威胁已经解除：听从人民防空部门的指挥，有序离开防护场所，恢复正常的生产、生活秩序，"
-           "注意防范次生灾害。"),
+           "表示空袭危险已经过去，可有序离开掩蔽场所。"),
 )
 
 

@@ -60,13 +60,13 @@ class Curation:
         return self.faq.remove(faq_id, actor)
 
     def faq_edit(self, faq_id: int, question: str, answer: str, basis: str | Sequence[Basis],
-                 created_by: str) -> FaqEntry:
+                 created_by: str, source: str = "") -> FaqEntry:
         """Replace an active pair by its edited text (a new id; the old one retired) in one
         transaction. Raises FaqError (bad text or basis, or the pair no longer active)."""
         with self.store.db.atomic():
             if self.faq.get(faq_id) is None:
                 raise FaqError(f"问答 #{faq_id} 已停用或不存在。")
-            entry = self.faq.add(question, answer, basis, created_by=created_by)
+            entry = self.faq.add(question, answer, basis, created_by=created_by, source=source)
             self.faq.remove(faq_id)
         return entry
 

@@ -121,7 +121,9 @@ def answer_view(reply, disclaimer_faq: str) -> AnswerView:
     quotes = tuple(article_view(q.article, q.highlight, QUOTE_LIMIT) for q in answer.quotes)
     basis = tuple(article_view(a) for a in reply.basis)
     lead = (answer.quotes[0].article if answer.quotes else (reply.basis[0] if reply.basis else None))
-    disclaimer = answer.disclaimer or (disclaimer_faq if answer.kind == "faq" else "")
+    disclaimer = answer.disclaimer
+    if answer.kind == "faq" and answer.faq is not None:  # a pair resting on a named source claims no statute
+        disclaimer = answer.faq.disclaimer(disclaimer_faq)
     return AnswerView(
         kind=answer.kind, question=answer.question, quotes=quotes,
         highlights=tuple(q.highlight for q in answer.quotes),

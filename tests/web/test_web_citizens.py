@@ -120,3 +120,9 @@ def test_a_follow_up_refers_to_the_law_just_shown(client):
     assert "那第二十五条呢？" in follow  # shown as typed
     r = client.post("/api/ask", json={"question": "第二十五条呢", "context": {"law": "国防教育法"}}).json()
     assert r["quotes"][0]["citation"] == "《中华人民共和国国防教育法》第二十五条"
+
+
+def test_the_alarm_faq_names_its_source_not_a_statute(client):
+    html = ask(client, "防空警报有几种？分别是什么声音？").text
+    assert "kind-faq" in html and "鸣36秒、停24秒" in html
+    assert "出处（非法律条文）：国家人民防空办公室" in html and "法律依据：" not in html

@@ -87,7 +87,7 @@ def test_a_declined_question_becomes_an_faq_pair_once(client, web_home):
     assert first.status_code == second.status_code == 303
     assert first.headers["location"] == second.headers["location"]
     db = sqlite3.connect(web_home / "lawbot.db")
-    assert db.execute("SELECT COUNT(*) FROM faq WHERE active=1").fetchone()[0] == 1
+    assert db.execute("SELECT COUNT(*) FROM faq WHERE active=1 AND created_by='web:alice'").fetchone()[0] == 1
     assert "明天重庆天气怎么样" not in client.get("/staff/queue").text
     bad = dict(form, idem="another-key-123", basis="人防法第九十九条")
     r = client.post(action, data=bad)
@@ -121,3 +121,14 @@ def test_dashboard_counts_questions_answers_and_feedback(client, web_home):
     assert stats["top_articles"][0]["article"] == "《中华人民共和国人民防空法》第二十二条"
     dash = client.get("/staff").text
     assert "人防法第二十二条" in dash and 'id="stats-data"' in dash
+
+
+def test_a_pair_may_rest_on_a_named_source_but_not_on_nothing(client, web_home):
+    staff_client(client, web_home)
+    token = page_csrf(client, "/staff/faq")
+    r = client.post("/staff/faq/new", data={"csrf": token, "idem": "source-pair-01", "question": "警报试鸣几点开始",
+                                            "answer": "以当地公告为准。", "basis": "", "source": "重庆市人防办试鸣公告"})
+    assert r.status_code == 200 and "出处（非法律条文）：重庆市人防办试鸣公告" in r.text
+    r = client.post("/staff/faq/new", data={"csrf": token, "idem": "source-pair-02", "question": "没有依据的问答",
+                                            "answer": "……", "basis": "", "source": ""})
+    assert r.status_code == 400 and "依据" in r.text

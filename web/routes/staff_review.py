@@ -91,12 +91,13 @@ async def _save(request: Request, staff: StaffSession, faq_id: int | None):
 
     form = await request.form()
     q, a, b = _text(form, "question", MAX_QUESTION + 1), _text(form, "answer", MAX_ANSWER + 1), _text(form, "basis", 500)
+    source = _text(form, "source", 300)
     ref = f"web:{staff.name}"
 
     def save(cur):
         if faq_id is None:
-            return cur.faq_add(q, a, b, created_by=ref).id
-        return cur.faq_edit(faq_id, q, a, b, created_by=ref).id
+            return cur.faq_add(q, a, b, created_by=ref, source=source).id
+        return cur.faq_edit(faq_id, q, a, b, created_by=ref, source=source).id
 
     async def work():
         new_id = await ctx(request).services.curation(save)
