@@ -17,8 +17,8 @@ from kb.errors import ConfigError
 from kb.settings import (DEFAULT_EMBEDDER, DEFAULT_HOME_REGION, DEFAULT_TIMEZONE,
                          Settings)
 
-__all__ = ["Settings", "TelegramSettings", "Deployment", "load_settings", "load_telegram_settings",
-           "load_deployment", "default_home", "parse_staff_ids", "DEFAULT_TELEGRAM_API"]
+__all__ = ["Settings", "TelegramSettings", "WebSettings", "Deployment", "load_settings", "load_telegram_settings",
+           "load_web_settings", "load_deployment", "default_home", "parse_staff_ids", "DEFAULT_TELEGRAM_API"]
 
 DEFAULT_TELEGRAM_API = "https://api.telegram.org/bot"
 
@@ -36,6 +36,24 @@ class TelegramSettings:
     broadcast_per_second: int = 20
 
     def with_(self, **changes) -> "TelegramSettings":
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """The web deployment (``web/``): the key that signs its cookies; the origins allowed to frame
+    the embeddable widget (``/embed``, a CSP ``frame-ancestors`` source list; every other page
+    refuses framing); questions one client address may ask per minute (the same
+    ``LAWBOT_QUESTIONS_PER_MINUTE`` as the bot's per-user limit; 0 = none); how long a staff
+    login lasts; Secure cookies (None: when the request came over https)."""
+
+    secret: bytes
+    embed_origins: str = "*"
+    asks_per_minute: int = 10
+    session_hours: int = 12
+    secure_cookies: bool | None = None
+
+    def with_(self, **changes) -> "WebSettings":
         return replace(self, **changes)
 
 
@@ -81,6 +99,39 @@ def load_telegram_settings(env: Mapping[str, str] | None = None, **overrides) ->
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     return TelegramSettings(**values)
+
+
+WEB_SECRET_FILE = "web_secret"
+
+
+def load_web_settings(home: str | os.PathLike, env: Mapping[str, str] | None = None, **overrides) -> WebSettings:
+    """The web's settings from ``LAWBOT_WEB_SECRET`` (else ``<home>/web_secret``, created once with
+    mode 0600 so every worker process of one home signs alike), ``LAWBOT_WEB_EMBED_ORIGINS`` and
+    ``LAWBOT_QUESTIONS_PER_MINUTE``."""
+    env = os.environ if env is None else env
+    values = {
+        "secret": (env.get("LAWBOT_WEB_SECRET") or "").strip().encode() or _web_secret(Path(home)),
+        "embed_origins": (env.get("LAWBOT_WEB_EMBED_ORIGINS") or "").strip() or "*",
+        "asks_per_minute": _int(env, "LAWBOT_QUESTIONS_PER_MINUTE", 10),
+    }
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return WebSettings(**values)
+
+
+def _web_secret(home: Path) -> bytes:
+    import secrets
+
+    path = home / WEB_SECRET_FILE
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip().encode()
+    except OSError as exc:  # a read-only home without a key: refuse rather than sign with nothing
+        raise ConfigError(f"无法在 {home} 建立网页签名密钥（{exc.strerror}）：请设置 LAWBOT_WEB_SECRET。") from None
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(secrets.token_hex(32))
+    return path.read_text(encoding="ascii").strip().encode()
 
 
 def load_deployment(home: str | os.PathLike | None = None, env: Mapping[str, str] | None = None,

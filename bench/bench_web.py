@@ -89,7 +89,7 @@ async def compare(url: str, home: Path, levels: list[int], per_client: int, repe
     (other processes) falls on both sides alike; medians over the rounds."""
     import httpx
 
-    from kb.settings import load_settings
+    from app.config import load_settings
     from web.services import WebServices
 
     services = WebServices(load_settings(home))

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kb.errors import KBError, NotFoundError
 from kb.settings import Settings
-from web.config import WebSettings, load_web_settings
+from app.config import WebSettings, load_web_settings
 from web.context import STATIC, TEMPLATES, WebContext
 from web.security import (CLIENT_COOKIE, CLIENT_HEADER, BodyLimit, ClientIds, SecurityHeaders,
                           SessionCookies)
@@ -130,7 +130,7 @@ def create_app(settings: Settings, web: WebSettings | None = None, services=None
     from web.ratelimit import RateLimiter
     from web.templating import build_templates
 
-    web = web or load_web_settings(settings)
+    web = web or load_web_settings(settings.home)
     if services is None:
         from web.services import WebServices
 

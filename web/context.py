@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from kb.settings import Settings
 from web.accounts import Accounts
-from web.config import WebSettings
+from app.config import WebSettings
 from web.ratelimit import RateLimiter
 from web.security import ClientIds, SessionCookies
 

@@ -19,13 +19,11 @@ log = logging.getLogger("web")
 
 def app_from_env():
     """The app for a uvicorn worker, from the environment ``lawbot web run`` prepared."""
-    from kb.settings import load_settings
+    from app.config import load_settings, load_web_settings
     from web.app import create_app
-    from web.config import load_web_settings
 
     settings = load_settings(os.environ.get("LAWBOT_HOME"))
-    web = load_web_settings(settings)
-    return create_app(settings, web)
+    return create_app(settings, load_web_settings(settings.home))
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, root_path: str = "",

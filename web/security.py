@@ -3,7 +3,7 @@
 Headers: a Content-Security-Policy that allows only the app's own scripts, styles, images and
 media (no inline script, no CDN), ``X-Content-Type-Options: nosniff``, no framing by other sites
 — except the embeddable widget page, whose route sets its own ``frame-ancestors`` from
-:attr:`web.config.WebSettings.embed_origins` (the middleware never overwrites a header a route
+:attr:`app.config.WebSettings.embed_origins` (the middleware never overwrites a header a route
 set). Citizens have no login: a signed random client id in a cookie names them (rate limits,
 feedback), and their forms carry an HMAC of that id as CSRF token. Staff forms carry the token
 stored with their session (:mod:`web.accounts`).

@@ -45,7 +45,7 @@ def make_client(home: Path, **web_overrides):
     from kb.embed import HashEmbedder
     from kb.settings import Settings
     from web.app import create_app
-    from web.config import WebSettings
+    from app.config import WebSettings
 
     settings = Settings(home=home, embedder="hash")
     web = WebSettings(secret=SECRET, **{"asks_per_minute": 100, **web_overrides})
