@@ -1,0 +1,179 @@
+"""Students taking a campaign over HTTP: simulated phones against a real ``lawbot web run`` on
+loopback (several uvicorn workers), each a full scored round — landing, registration, 10 answers,
+result — with 200 and 1,000 students at once.
+
+Reports acknowledged answers per second and p50/p95/p99 latency per kind of request, then checks
+the data: every answer the server acknowledged is in ``quiz.db`` exactly once (and no answer is
+stored that was not acknowledged), ``PRAGMA integrity_check`` is ok, and the leaderboard equals
+a recomputation from the raw answers (``QuizEngine.check``). Students answer without thinking
+(a closed loop: each sends its next request when the previous one returns), so the figures are
+the server's capacity, not a classroom's pace. Answers are JSON (``Accept: application/json``)
+with an ``Idempotency-Key``, the option order the student was shown, and the CSRF token.
+
+    python bench/bench_campaign_web.py --students 200,1000 --workers 2
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+SCHOOLS = ("重庆大学", "西南大学", "重庆医科大学", "重庆邮电大学", "重庆交通大学", "西南政法大学", "四川外国语大学",
+           "重庆师范大学", "重庆工商大学", "重庆理工大学", "重庆科技大学")
+CSRF = re.compile(r'name="lawbot-csrf" content="([^"]+)"')
+
+
+def make_campaign(home: Path, code: str, students: int) -> None:
+    from quizzes.bank import load_bank
+    from quizzes.engine import CampaignSpec, QuizEngine
+
+    now = time.time()
+    with QuizEngine(home / "quiz.db", load_bank().questions) as eng:
+        eng.create_campaign(CampaignSpec(
+            code=code, name="重庆市高校“6·5”防空知识竞赛（压测）", starts_at=now - 60, ends_at=now + 6 * 3600,
+            question_count=10, seconds_per_question=60, pass_mark=6, organiser="重庆市国防动员办公室",
+            headcounts={s: max(1, students // len(SCHOOLS)) for s in SCHOOLS}, hold_flagged=False))
+
+
+class Stats:
+    def __init__(self):
+        self.times: dict[str, list[float]] = {}
+        self.acks: list[tuple[int, int]] = []
+        self.errors: list[str] = []
+
+    def add(self, kind: str, seconds: float) -> None:
+        self.times.setdefault(kind, []).append(seconds * 1000)
+
+
+async def timed(stats: Stats, kind: str, call):
+    t = time.perf_counter()
+    r = await call
+    stats.add(kind, time.perf_counter() - t)
+    return r
+
+
+async def student(n: int, base: str, transport, code: str, stats: Stats, start: asyncio.Event) -> None:
+    import httpx
+
+    await start.wait()
+    # Not closed per student: closing a client closes the transport all students share.
+    c = httpx.AsyncClient(base_url=base, transport=transport, timeout=120)
+    if True:
+        try:
+            r = await timed(stats, "landing", c.get(f"/c/{code}"))
+            token = CSRF.search(r.text).group(1)
+            head = {"x-csrf-token": token}
+            r = await timed(stats, "register", c.post(f"/c/{code}/register", headers=head, data={
+                "name": f"学生{n:05d}", "school": SCHOOLS[n % len(SCHOOLS)]}))
+            r = await timed(stats, "start", c.post(f"/c/{code}/start", headers=head, data={"kind": "scored"},
+                                                   follow_redirects=False))
+            play = r.headers["location"]
+            attempt = int(play.rsplit("/", 1)[1])
+            json_head = {**head, "accept": "application/json"}
+            r = await timed(stats, "question", c.get(play, headers=json_head))
+            q = r.json()["question"]
+            while q is not None:
+                data = {"position": q["position"], "order": ",".join(map(str, q["order"])), "choice": "0"}
+                r = await timed(stats, "answer", c.post(f"{play}/answer", data=data, headers={
+                    **json_head, "idempotency-key": uuid.uuid4().hex}))
+                body = r.json()
+                if body.get("status") == "accepted":
+                    stats.acks.append((attempt, q["position"]))
+                else:
+                    stats.errors.append(f"answer {body.get('status')}")
+                q = body.get("next")
+            r = await timed(stats, "result", c.get(f"/c/{code}/result/{attempt}"))
+            if "得分" not in r.text:
+                stats.errors.append("result page without a score")
+        except Exception as exc:  # noqa: BLE001 - counted and reported, the run goes on
+            stats.errors.append(f"{type(exc).__name__}: {exc}"[:200])
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return round(values[min(len(values) - 1, int(q * len(values)))], 1) if values else 0.0
+
+
+def verify(home: Path, code: str, stats: Stats) -> dict:
+    from quizzes.engine import QuizEngine
+
+    conn = sqlite3.connect(home / "quiz.db")
+    stored = conn.execute("SELECT a.attempt_id, a.position FROM answers a JOIN attempts t ON t.id = a.attempt_id"
+                          " WHERE a.outcome = 'answered'").fetchall()
+    integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+    conn.close()
+    with QuizEngine(home / "quiz.db") as eng:
+        problems = eng.check(eng.campaign(code).id)
+    acked = sorted(stats.acks)
+    return {"acknowledged": len(acked), "stored_answered": len(stored),
+            "acknowledged_exactly_once": sorted(stored) == acked and len(set(acked)) == len(acked),
+            "integrity_check": integrity, "leaderboard_equals_recomputation": problems == [],
+            "check_problems": problems[:5]}
+
+
+async def run_round(base: str, home: Path, code: str, students: int) -> dict:
+    import httpx
+
+    stats = Stats()
+    start = asyncio.Event()
+    limits = httpx.Limits(max_connections=students, max_keepalive_connections=students)
+    transport = httpx.AsyncHTTPTransport(limits=limits)
+    tasks = [asyncio.create_task(student(n, base, transport, code, stats, start)) for n in range(students)]
+    await asyncio.sleep(0.1)
+    t0 = time.perf_counter()
+    start.set()
+    await asyncio.gather(*tasks)
+    wall = time.perf_counter() - t0
+    await transport.aclose()
+    answers = stats.times.get("answer", [])
+    return {
+        "students": students, "seconds": round(wall, 1),
+        "acknowledged_answers_per_s": round(len(stats.acks) / wall, 1),
+        "latency_ms": {k: {"n": len(v), "p50": pct(v, .5), "p95": pct(v, .95), "p99": pct(v, .99)}
+                       for k, v in stats.times.items()},
+        "all_requests_p95_ms": pct([x for v in stats.times.values() for x in v], .95),
+        "answer_p95_ms": pct(answers, .95),
+        "errors": len(stats.errors), "error_examples": sorted(set(stats.errors))[:5],
+        **verify(home, code, stats),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--students", default="200,1000", help="comma-separated numbers of concurrent students")
+    ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    ap.add_argument("--out", type=Path, help="write the JSON report here too")
+    args = ap.parse_args()
+    from tests.helpers.web_server import web_server
+
+    report = {"workers": args.workers, "cores": os.cpu_count(), "load_average_before": os.getloadavg(), "rounds": []}
+    for students in (int(s) for s in args.students.split(",")):
+        with tempfile.TemporaryDirectory(prefix="bench-campaign-") as tmp:
+            home = Path(tmp) / "home"
+            home.mkdir()
+            code = f"BENCH{students}"
+            make_campaign(home, code, students)
+            with web_server(home, workers=args.workers, env={"LAWBOT_EMBEDDER": "hash"}) as base:
+                result = asyncio.run(run_round(base, home, code, students))
+            report["rounds"].append(result)
+            print(json.dumps(result, ensure_ascii=False), file=sys.stderr)
+    report["load_average_after"] = os.getloadavg()
+    text = json.dumps(report, ensure_ascii=False, indent=1)
+    print(text)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
