@@ -203,5 +203,10 @@ def review(ops, campaign: Campaign, action: str, code: str, reason: str, by: str
     return ops.engine.revoke(code, reason, by) if action == "revoke" else ops.engine.release(code, by)
 
 
+def valid_certificates(ops, campaign: Campaign, school: str, limit: int, offset: int = 0):
+    """Valid certificates of one school (all schools when empty), oldest first, a page at a time."""
+    return ops.engine.certificates(campaign.id, school=school or None, limit=limit, offset=offset)
+
+
 def roster(ops, campaign: Campaign, school: str, entries) -> int:
     return ops.engine.set_roster(campaign.id, school, entries)

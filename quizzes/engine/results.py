@@ -144,6 +144,18 @@ class Results:
         return counts
 
     @locked
+    def certificates(self, campaign_id: int, *, school: str | None = None, status: str = "valid",
+                     limit: int = 500, offset: int = 0) -> list[Certificate]:
+        """A campaign's certificates with this status (of one school), in issue order, a page at a time."""
+        sql = self._CERT_SQL + " WHERE k.campaign_id=? AND k.status=?"
+        params: list = [campaign_id, status]
+        if school is not None:
+            sql, params = sql + " AND r.school=?", [*params, _school(school)]
+        rows = self.conn.execute(sql + " ORDER BY k.issued_at, k.code LIMIT ? OFFSET ?",
+                                 [*params, int(limit), int(offset)])
+        return [self._certificate(r) for r in rows]
+
+    @locked
     def held_certificates(self, campaign_id: int) -> list[Certificate]:
         """Certificates of a campaign waiting for review, oldest first."""
         return [self.verify(code) for code in review.held_codes(self.conn, campaign_id)]

@@ -187,6 +187,12 @@ def test_organiser_dashboard_xlsx_qr_and_review(client, campaign, web_home):
     svg = client.get(f"/staff/campaigns/{CODE}/qr.svg")
     assert b"<svg" in svg.content
     code = re.search(r"LB-[A-Z0-9]{4}-[A-Z0-9]{4}", client.get(f"/c/{CODE}/result/{attempt}").text).group(0)
+    bulk = client.get(f"/staff/campaigns/{CODE}/certificates.zip", params={"school": "重庆大学"})
+    import zipfile
+
+    names = zipfile.ZipFile(io.BytesIO(bulk.content)).namelist()
+    assert names == [f"重庆大学/{code}-张三丰.pdf"]
+    assert client.get(f"/staff/campaigns/{CODE}/certificates.zip", params={"school": "西南大学"}).status_code == 404
     page = client.get(f"/staff/campaigns/{CODE}")
     r = client.post(f"/staff/campaigns/{CODE}/certificates", data={
         "csrf": csrf_of(page.text), "action": "revoke", "certificate": code, "reason": "复核发现代答"})

@@ -29,6 +29,7 @@ from web.idempotency import new_key, once
 log = logging.getLogger("web.staff.campaigns")
 router = APIRouter(prefix="/staff/campaigns")
 MAX_ROSTER_BYTES = 5 * 1024 * 1024
+ZIP_PAGE = 200  # certificates per ZIP download
 
 
 def _done(request: Request, name: str, message: str, **params) -> RedirectResponse:
@@ -128,6 +129,39 @@ async def qr(request: Request, code: str, fmt: str, school: str = "", staff: Sta
     kind = "image/png" if fmt == "png" else "image/svg+xml"
     name = quote(f"{c.code}{'-' + school[:60] if school else ''}-二维码.{fmt}")
     return Response(data, media_type=kind, headers={"Content-Disposition": f"inline; filename*=UTF-8''{name}"})
+
+
+@router.get("/{code}/certificates.zip", name="staff_campaign_certificates")
+async def certificates_zip(request: Request, code: str, school: str = "", page: int = 1,
+                           staff: StaffSession = Depends(staff_user)):
+    """A school's certificates as one ZIP of PDFs, ``ZIP_PAGE`` per download (``page``=2, 3 … for
+    the next ones): each takes ~0.2 s of CPU to draw, so a page stays within a request's time."""
+    import io
+    import zipfile
+
+    from quizzes.certificate import render_certificate
+
+    c = await _get(request, code)
+    page = max(1, min(page, 10_000))
+    certs = await quiz(request).run(lambda ops: site.valid_certificates(ops, c, school[:60], ZIP_PAGE,
+                                                                        (page - 1) * ZIP_PAGE))
+    if not certs:
+        raise Refused("这一页没有可下载的证书。", 404)
+    base, tz = str(request.base_url).rstrip("/"), ctx(request).settings.timezone
+
+    def build() -> bytes:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:  # PDFs hold compressed images
+            for cert in certs:
+                pdf = render_certificate(cert, organiser=c.organiser, timezone=tz, base_url=base, fmt="pdf")
+                archive.writestr(f"{cert.school}/{cert.code}-{cert.name}.pdf", pdf)
+        return out.getvalue()
+
+    data = await run_in_threadpool(build)
+    log.info("staff %s downloaded %d certificates of %s", staff.name, len(certs), c.code)
+    name = quote(f"{c.code}-{school or '全部'}-证书-{page}.zip")
+    return Response(data, media_type="application/zip",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
 
 
 @router.post("/{code}/certificates", name="staff_campaign_review", dependencies=[Depends(check_csrf)])
