@@ -220,3 +220,16 @@ def test_organiser_creates_a_campaign_in_the_form(client, web_home):
     assert c.fields == {"college": True, "student_no": True} and c.tags == ("history",)
     bad = client.post("/staff/campaigns", data={**data, "idem": "create-form-key-2", "code": "X"})
     assert bad.status_code == 400 and "活动代码" in bad.text
+
+
+def test_a_client_sending_answers_faster_than_a_person_is_slowed_down(client, campaign, web_home):
+    register(client)
+    attempt = start(client)
+    page = client.get(f"/c/{CODE}/play/{attempt}")
+    data = {**form_fields(page.text), "csrf": csrf_of(page.text), "choice": "0", "order": "9,9"}
+    statuses = [client.post(f"/c/{CODE}/play/{attempt}/answer", data=data,
+                            headers={"accept": "application/json"}).status_code for _ in range(60)]
+    assert 429 in statuses and statuses[0] == 409  # a stale order, then the limit
+    refused = client.post(f"/c/{CODE}/play/{attempt}/answer", data=data, headers={"accept": "application/json"})
+    assert refused.status_code == 429 and "频繁" in refused.text and refused.headers["retry-after"]
+    assert rows(web_home, attempt) == 0

@@ -34,6 +34,21 @@ log = logging.getLogger("web.campaigns")
 router = APIRouter()
 TOP = 50
 NO_CAMPAIGN = "没有找到这个活动，请核对二维码或链接。"
+REQUESTS_PER_MINUTE = 60  # answers, registrations and starts per student: one a second is not human
+
+
+def limit(request: Request) -> None:
+    """Per-client rate limit of the state-changing campaign requests (keyed by the student's
+    client id, not the address: a campus shares a few addresses)."""
+    from web.ratelimit import RateLimiter
+
+    state = request.app.state
+    limiter = getattr(state, "campaign_limiter", None)
+    if limiter is None:
+        limiter = state.campaign_limiter = RateLimiter(REQUESTS_PER_MINUTE)
+    wait = limiter.allow(client_id(request))
+    if wait:
+        raise Refused("操作太频繁了，请稍等片刻再试。", 429, retry_after=int(wait) + 1)
 
 
 def user_ref(request: Request) -> str:
@@ -99,7 +114,8 @@ async def register_form(request: Request, code: str, note: str = "", s: str = ""
                   fields=[(f, site.FIELD_LABELS[f], required) for f, required in c.fields.items()])
 
 
-@router.post("/c/{code}/register", name="campaign_register_post", dependencies=[Depends(check_csrf)])
+@router.post("/c/{code}/register", name="campaign_register_post",
+             dependencies=[Depends(check_csrf), Depends(limit)])
 async def register(request: Request, code: str):
     from quizzes.errors import NotFound, QuizError
 
@@ -117,7 +133,8 @@ async def register(request: Request, code: str):
 
 # ---- rounds ---------------------------------------------------------------------------------
 
-@router.post("/c/{code}/start", name="campaign_start", dependencies=[Depends(check_csrf)])
+@router.post("/c/{code}/start", name="campaign_start",
+             dependencies=[Depends(check_csrf), Depends(limit)])
 async def start(request: Request, code: str):
     from quizzes.errors import NotFound, QuizError
 
@@ -158,7 +175,8 @@ NOTES = {"duplicate": "这道题已经作答过，以第一次的答案为准。
          "closed": "本轮答题已结束。"}
 
 
-@router.post("/c/{code}/play/{attempt_id}/answer", name="campaign_answer", dependencies=[Depends(check_csrf)])
+@router.post("/c/{code}/play/{attempt_id}/answer", name="campaign_answer",
+             dependencies=[Depends(check_csrf), Depends(limit)])
 async def answer(request: Request, code: str, attempt_id: int):
     """One answer: ``position``, ``order`` (the option order the page showed), ``choice`` (shown
     positions; repeatable), ``idem`` (or an ``Idempotency-Key`` header)."""
