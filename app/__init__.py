@@ -39,6 +39,12 @@ Modules:
   (``standing``, ``my_campaigns``), staff reports (``summaries``, ``rankings``, ``export`` →
   CSV/XLSX bytes, ``create_campaign``), ``certificate(attempt_id)``, and ``reminders``;
   ``open_engine(settings, bank_paths=None)`` for one-shot channels (the CLI).
+* :mod:`app.campaign_site` — campaigns as the web's pages use them, each function taking the
+  quiz worker's ``QuizOps``: ``landing``, ``schools`` (the pick list), ``register``, ``start``,
+  ``play`` (resume with the time left), ``answer_batch`` (answers arriving together share one
+  commit), ``result``, ``certificate``, ``rank``, ``verify``; for organisers ``create`` (with the
+  small-pool warning), ``stats`` (the live dashboard), ``export``, ``held`` / ``review``,
+  ``valid_certificates``, ``roster``.
 * :mod:`app.config` — settings built once at an entry point: ``load_settings(home, env=None,
   embedder=…)`` (the core's :class:`kb.settings.Settings`), ``load_telegram_settings()``
   (:class:`TelegramSettings`), ``Deployment``; the only reader of ``LAWBOT_*`` variables (web
