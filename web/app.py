@@ -27,7 +27,8 @@ log = logging.getLogger("web")
 LOGIN_ATTEMPTS_PER_MINUTE = 10
 MAX_BODY = 64 * 1024  # any form or JSON body but a law upload
 ROUTERS = ("web.routes.citizens", "web.routes.laws", "web.routes.basics", "web.routes.api",
-           "web.routes.staff", "web.routes.staff_corpus", "web.routes.staff_review", "web.routes.widget")
+           "web.routes.staff", "web.routes.staff_corpus", "web.routes.staff_review", "web.routes.widget",
+           "web.routes.campaigns", "web.routes.staff_campaigns")
 STATUS_TEXT = {400: "请求有误，请检查后重试。", 401: "请先登录。", 403: "没有权限访问这个页面。",
                404: "没有找到这个页面。", 405: "不支持这种访问方式。", 413: "提交的内容太大。",
                422: "提交的内容格式不对，请检查后重试。", 429: "您操作有点频繁，请稍等一分钟再试。感谢理解！",
@@ -148,6 +149,9 @@ def create_app(settings: Settings, web: WebSettings | None = None, services=None
         close = getattr(context.services, "close", None)
         if close:
             close()
+        worker = getattr(app.state, "campaign_worker", None)  # web.routes.campaigns
+        if worker is not None:
+            worker.close()
         context.accounts.close()
         context.idempotency.close()
 
@@ -165,6 +169,6 @@ def create_app(settings: Settings, web: WebSettings | None = None, services=None
     _install_errors(app)
     app.add_middleware(ClientCookie, clients=context.clients)
     app.add_middleware(BodyLimit, limit=MAX_BODY, upload_limit=_max_upload() + MAX_BODY,
-                       upload_paths=("/staff/upload",))
+                       upload_paths=("/staff/upload", "/roster"))
     app.add_middleware(SecurityHeaders)
     return app
