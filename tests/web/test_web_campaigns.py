@@ -203,6 +203,7 @@ def test_organiser_dashboard_xlsx_qr_and_review(client, campaign, web_home):
 def test_organiser_creates_a_campaign_in_the_form(client, web_home):
     add_staff(web_home)
     login(client)
+    assert 'href="/staff/campaigns"' in client.get("/staff").text  # in the console's menu
     page = client.get("/staff/campaigns")
     assert page.status_code == 200 and "新建活动" in page.text
     data = {"csrf": csrf_of(page.text), "idem": "create-form-key-1", "code": "cqu2031", "name": "重庆大学竞赛",
