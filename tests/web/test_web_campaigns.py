@@ -186,6 +186,11 @@ def test_organiser_dashboard_xlsx_qr_and_review(client, campaign, web_home):
     assert qr.content[:4] == b"\x89PNG"
     svg = client.get(f"/staff/campaigns/{CODE}/qr.svg")
     assert b"<svg" in svg.content
+    poster = client.get(f"/staff/campaigns/{CODE}/poster.png", params={"school": "西南大学"})
+    from PIL import Image
+
+    assert poster.headers["content-type"] == "image/png"
+    assert Image.open(io.BytesIO(poster.content)).size == (1240, 1754)  # A4 at 150 dpi
     code = re.search(r"LB-[A-Z0-9]{4}-[A-Z0-9]{4}", client.get(f"/c/{CODE}/result/{attempt}").text).group(0)
     bulk = client.get(f"/staff/campaigns/{CODE}/certificates.zip", params={"school": "重庆大学"})
     import zipfile

@@ -164,6 +164,22 @@ async def certificates_zip(request: Request, code: str, school: str = "", page: 
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
 
 
+@router.get("/{code}/poster.png", name="staff_campaign_poster")
+async def poster(request: Request, code: str, school: str = "", staff: StaffSession = Depends(staff_user)):
+    """A4 poster with the join link's QR code (of one school's sub-link when ``school`` is given)."""
+    from quizzes.export import local_time
+    from quizzes.poster import render_poster
+
+    c = await _get(request, code)
+    tz = ctx(request).settings.timezone
+    window = f"{local_time(c.starts_at, tz, '%Y-%m-%d %H:%M')} 至 {local_time(c.ends_at, tz, '%Y-%m-%d %H:%M')}"
+    rules = f"每轮 {c.question_count} 题 · 每题 {c.seconds_per_question} 秒 · 答对 {c.pass_mark} 题获证书"
+    data = await run_in_threadpool(render_poster, c.name, join_url(request, c.code, school[:60]),
+                                   organiser=c.organiser, window=window, rules=rules, school=school[:60])
+    name = quote(f"{c.code}{'-' + school[:60] if school else ''}-海报.png")
+    return Response(data, media_type="image/png", headers={"Content-Disposition": f"inline; filename*=UTF-8''{name}"})
+
+
 @router.post("/{code}/certificates", name="staff_campaign_review", dependencies=[Depends(check_csrf)])
 async def review(request: Request, code: str, staff: StaffSession = Depends(staff_user)):
     """Release a held certificate or revoke one with a reason (``action``, ``certificate``, ``reason``)."""
