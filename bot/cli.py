@@ -15,6 +15,7 @@ from bot.cli_corpus import cli_actor
 from bot.cli_errors import NOT_UTF8, os_reason, usage_message
 from kb.errors import KBError
 from kb.settings import Settings
+from web.cli import valid_host
 
 
 MAX_PROBLEMS_SHOWN = 50  # bad rows listed on the terminal; the count says how many more
@@ -441,9 +442,11 @@ def chat(settings: Settings) -> None:
 @click.option("--corpus", type=click.Path(file_okay=False), default=None, envvar="LAWBOT_CORPUS",
               help="Folder loaded when the data directory is empty (default: $LAWBOT_CORPUS, else "
                    "../shared/corpus/core from here or beside the checkout).")
+@click.option("--host", default="127.0.0.1", show_default=True, callback=valid_host, help="Address the web page binds.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port of the web page.")
 @click.pass_obj
-def start(settings: Settings, corpus: str | None) -> None:
-    """主程序：数据目录为空时先导入核心法规；设置了 TELEGRAM_BOT_TOKEN 则启动 Telegram 机器人，否则开始终端对话。"""
+def start(settings: Settings, corpus: str | None, host: str, port: int) -> None:
+    """主程序：数据目录为空时先导入核心法规，然后启动网页版并显示其地址；设置了 TELEGRAM_BOT_TOKEN 时同时运行 Telegram 机器人。终端对话请用 lawbot chat。"""
     import os
 
     token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
@@ -457,16 +460,32 @@ def start(settings: Settings, corpus: str | None) -> None:
     elif kb.index_is_stale():
         reindex_with_progress(kb)
     kb.close()
+    url = web_address(host, port)
     if token:
         from app.config import load_telegram_settings
         from bot.telegram.run import run_bot
+        from web.run import serve_in_background
 
-        run_bot(settings, token, telegram=load_telegram_settings())
+        stop = serve_in_background(settings, host, port)
+        click.echo(f"网页版：{url}　Telegram 机器人也已启动。", err=True)
+        try:
+            run_bot(settings, token, telegram=load_telegram_settings())
+        finally:
+            stop()
         return
-    from app.answering import Answering
-    from bot.chat import run_chat
+    from web.run import serve
 
-    run_chat(Answering(_kb(settings)))
+    click.echo(f"网页版：{url}（在浏览器中打开；终端对话请用 lawbot chat）", err=True)
+    serve(settings, host, port)
+
+
+start.serves = True  # runs until stopped (tests/helpers/cli_walk.py walks only what it refuses)
+
+
+def web_address(host: str, port: int) -> str:
+    from web.cli import shown_host
+
+    return f"http://{shown_host(host)}:{port}/"
 
 
 def _first_run(kb, corpus: str | None) -> None:

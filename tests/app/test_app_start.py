@@ -12,9 +12,12 @@ ENV = {"TELEGRAM_BOT_TOKEN": "", "LAWBOT_HOME": "", "LAWBOT_CORPUS": ""}
 
 
 def start(home, cwd, monkeypatch, **env):
+    """``lawbot start`` up to serving the web page (the server itself is stubbed here; the web
+    tests run the real one, tests/web/test_web_start.py)."""
     from bot.cli import cli
 
     monkeypatch.chdir(cwd)
+    monkeypatch.setattr("web.run.serve", lambda settings, host, port: print(f"SERVED {settings.home} {host}:{port}"))
     return CliRunner().invoke(cli, ["--home", str(home), "--embedder", "hash", "start"], input="",
                               env={**ENV, **env})
 
@@ -29,7 +32,8 @@ def test_first_run_from_another_directory_with_lawbot_corpus(tmp_path, monkeypat
     first = start(home, elsewhere, monkeypatch, LAWBOT_CORPUS=str(corpus))
     assert first.exit_code == 0, first.output
     assert "首次运行" in first.output and "预计需要约" in first.output and "1 个法规文件" in first.output
-    assert "《中华人民共和国人民防空法》" in first.output and "输入“退出”结束" in first.output
+    assert "《中华人民共和国人民防空法》" in first.output
+    assert "网页版：http://127.0.0.1:8000/" in first.output and f"SERVED {home} 127.0.0.1:8000" in first.output
     again = start(home, elsewhere, monkeypatch, LAWBOT_CORPUS=str(tmp_path / "gone"))
     assert again.exit_code == 0, again.output  # a loaded home needs no corpus, even a wrong one
     assert "首次运行" not in again.output

@@ -63,6 +63,11 @@ def bad_values(param: click.Parameter, files: Path) -> list[str]:
 def invocations(command: click.Command, files: Path) -> Iterator[list[str]]:
     params = [p for p in command.params if not (isinstance(p, click.Option) and p.is_flag)
               and p.name != "help"]
+    if getattr(command, "serves", False):
+        # A server (``lawbot start``, ``lawbot web run``) that accepts its arguments runs until it is
+        # stopped: walk only the values its parser must refuse.
+        params = [p for p in params if isinstance(p.type, (click.types.IntParamType, click.types.FloatParamType))
+                  or p.callback is not None]
 
     def args(values: dict[str, str]) -> list[str]:
         out: list[str] = []
