@@ -86,7 +86,8 @@ def test_amended_articles_stay_findable_flagged_diffed_and_rolled_back(core_home
     assert "一千元以上五千元以下" in run("article", "重庆人防条例", "42").output
     assert ranks(home) == {29: 1, 42: 1}
     assert run("quiz", "validate").exit_code == 0  # the text they were written for is current again
-    assert "rollback" in run("audit", "--limit", "5").output
+    trail = run("audit", "--law", "重庆人防条例", "--limit", "100").output
+    assert "rollback" in trail and "load:new_version" in trail and "view:carry" in trail
 
 
 def test_the_three_alarm_signals_are_answered_from_the_named_source(core_kb) -> None:
