@@ -35,7 +35,7 @@ def accept_view(kb: "KnowledgeBase", view_id: int, actor: str, question: str | N
     from kb.views import accept_view as accept
 
     view = accept(kb.store, view_id, actor, question)
-    kb.reindex()
+    kb.reindex(actor=actor)
     return view
 
 
@@ -44,7 +44,7 @@ def drop_view(kb: "KnowledgeBase", view_id: int, actor: str) -> bool:
 
     changed = drop(kb.store, view_id, actor)
     if changed:
-        kb.reindex()
+        kb.reindex(actor=actor)
     return changed
 
 
@@ -55,7 +55,7 @@ def add_view(kb: "KnowledgeBase", law_name: str, number: str, question: str, act
     law = find_law(kb.store, law_name, kb.settings.home_region)
     n, _ = parse_article_number(number)
     view = add(kb.store, law.title, n, question, actor)
-    kb.reindex()
+    kb.reindex(actor=actor)
     return view
 
 

@@ -79,19 +79,21 @@ class KnowledgeBase:
         return self.embedder.model_id
 
     def reindex(self, progress: Callable[[int], None] | None = None,
-                phase: Callable[[str, int], None] | None = None, embedder=None) -> None:
+                phase: Callable[[str, int], None] | None = None, embedder=None,
+                actor: str = "system") -> None:
         """Rebuild the index from the store and swap it in; readers pick it up on next query.
 
         Passage vectors already in the embedding cache are reused, so a rebuild interrupted while
         embedding continues where it stopped. Question views whose article was amended are first
         carried over or queued for review (:func:`kb.views.reconcile_views`). ``embedder``: embed
         passages with this one instead (a bulk engine whose vectors live in the same space as the
-        query embedder's)."""
+        query embedder's). ``actor``: who made the change that needs the rebuild (for the audit of
+        views carried over or queued)."""
         from kb.views import reconcile_views, seed_views
 
         with self._lock:
             seed_views(self.store)
-            self.last_reconciled = reconcile_views(self.store, self.embedder)
+            self.last_reconciled = reconcile_views(self.store, self.embedder, actor)
             build_index(self.store, embedder or self.embedder, self.settings.index_dir,
                         progress=progress, phase=phase)
             self._retriever = None

@@ -103,7 +103,7 @@ def rollback(kb: "KnowledgeBase", law_name: str, actor: str,
     delivered twice rolls back once)."""
     law = find_law(kb.store, law_name, kb.settings.home_region)
     result = kb.store.rollback(law.id, actor, expect)
-    kb.reindex()
+    kb.reindex(actor=actor)
     return result
 
 
@@ -111,14 +111,14 @@ def repeal(kb: "KnowledgeBase", law_name: str, day: str, actor: str) -> tuple[La
     law = find_law(kb.store, law_name, kb.settings.home_region)
     changed = kb.store.repeal(law.id, iso_day(day), actor)
     if changed:
-        kb.reindex()
+        kb.reindex(actor=actor)
     return law, changed
 
 
 def remove(kb: "KnowledgeBase", law_name: str, actor: str) -> dict:
     law = find_law(kb.store, law_name, kb.settings.home_region)
     snapshot = kb.store.remove(law.id, actor)
-    kb.reindex()
+    kb.reindex(actor=actor)
     return snapshot
 
 
