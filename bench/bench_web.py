@@ -11,6 +11,7 @@ answers/s and latency p50/p95 for both, medians over ``--repeats`` rounds, and t
 The per-client question limit is off for the run (every simulated citizen shares one address).
 
 Usage: python bench/bench_web.py --home DATA_DIR [--clients 20,100] [--questions 5] [--repeats 3]
+       python bench/bench_web.py --home DATA_DIR --greeting   # 你好 only: the HTTP layer's own cost
 DATA_DIR must hold an ingested corpus (``lawbot --home DATA_DIR ingest ../shared/corpus/core``);
 it is copied to a temporary directory first, so it is not changed.
 """
@@ -128,9 +129,11 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=5, help="questions per simulated citizen")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--greeting", action="store_true",
+                        help="ask only 你好 (answered by rule, no retrieval): isolates what HTTP adds")
     args = parser.parse_args()
     levels = [int(x) for x in args.clients.split(",")]
-    pool = questions()
+    pool = ["你好"] if args.greeting else questions()
     from tests.helpers.web_server import web_server
 
     with tempfile.TemporaryDirectory() as tmp:
