@@ -94,7 +94,10 @@ class Answering:
         except KBError as exc:
             log.warning("warm-up skipped: %s", exc)
 
-    def ask(self, text: str, channel: str = "cli", user_ref: str = "", log_question: bool = True) -> Reply:
-        """Answer ``text`` (logged for staff review unless ``log_question`` is False)."""
-        answer = self.assistant.answer(text, channel=channel, user_ref=user_ref, log=log_question)
+    def ask(self, text: str, channel: str = "cli", user_ref: str = "", log_question: bool = True,
+            previous=None) -> Reply:
+        """Answer ``text`` (logged for staff review unless ``log_question`` is False); ``previous``
+        is what the conversation just discussed (see :mod:`app.conversation`)."""
+        answer = self.assistant.answer(text, channel=channel, user_ref=user_ref, log=log_question,
+                                       previous=previous)
         return Reply(answer, resolve_basis(self.store, answer, self.kb.settings.home_region))

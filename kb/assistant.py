@@ -12,7 +12,9 @@ from kb import intents
 from kb.answer import (ADVICE_DECLINED, ADVICE_RULE, INTRODUCTION, MILITARY_DECLINED, NOT_COVERED, Answer, Quote,
                        best_sentence, compose, help_line)
 from kb.citations import invalid_citations
+from kb.dialect import standardize
 from kb.faq import FaqBook
+from kb.followup import Discussed, resolve
 from kb.logbook import Logbook
 from kb.normalize import MAX_QUESTION, normalize_question, question_problem
 from kb.referrals import referral
@@ -31,8 +33,11 @@ class Assistant:
     def _help(self) -> str:
         return help_line(self.kb.settings.legal_hotline, self.kb.settings.office_contact)
 
-    def answer(self, question: str, channel: str = "cli", user_ref: str = "", log: bool = True) -> Answer:
-        answer, _ = self._answer(question)
+    def answer(self, question: str, channel: str = "cli", user_ref: str = "", log: bool = True,
+               previous: Discussed | None = None) -> Answer:
+        """The reply to one message; ``previous`` is what the conversation just discussed (a
+        follow-up such as 那第二十五条呢 / 罚多少？ is resolved against it, see kb.followup)."""
+        answer, _ = self._answer(question, previous=previous)
         text = answer.question
         if log and answer.kind != "invalid" and not self.kb.store.read_only:  # read-only home: not logged
             arts = [{"law": q.article.law_title, "article": q.article.number, "label": q.article.label}
@@ -57,11 +62,14 @@ class Assistant:
         """Why a question cannot be answered as sent (empty, over-long), or None."""
         return question_problem(question)
 
-    def _answer(self, question: str, k: int = 10) -> tuple[Answer, SearchResult | None]:
+    def _answer(self, question: str, k: int = 10,
+                previous: Discussed | None = None) -> tuple[Answer, SearchResult | None]:
         problem = question_problem(question)
         if problem is not None:
             return Answer("invalid", normalize_question(question)[:50], message=problem), None
-        text = normalize_question(question)  # once, before understanding and retrieval
+        text = standardize(normalize_question(question))  # once, before understanding and retrieval
+        if previous is not None:
+            text = resolve(text, previous, self.kb.retriever().catalog, self.kb.settings.home_region).question
         kind = intents.classify(text)
         if kind == "chitchat":
             return Answer("chitchat", text, message=INTRODUCTION), None

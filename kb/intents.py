@@ -26,7 +26,8 @@ ADVICE = re.compile(
     r"(能|可以|会)?(告赢|打赢|告得赢|打得赢|赢得了)|胜算|赢面|胜率|几成把握|有把握吗|"
     r"(告|起诉|打官司)[^，。？]{0,6}(能|会|可以)(赢|胜)|"
     r"(帮我|给我|替我)(看看|看一下|瞧瞧|评评理)|"
-    r"(帮我|给我|替我|帮忙)(算一?算|计算|估一?估|估算|估计|评估|判断|分析)|"
+    r"(帮我|给我|替我|帮忙)(算|计算|估一?估|估算|估计|评估|判断|分析|出个?主意|拿个?主意|想想?办法|支个?招)|"
+    r"(帮我|给我|替我|帮忙)(写|起草|拟|弄|整|出)[^，。？]{0,3}(申请书|申请|报告|证明|保证书|说明|投诉信|举报信|信)|"
     r"(值不值得|值得|要不要|该不该|应不应该|有没有必要)(去)?(起诉|告|打官司|上诉|申请复议|复议|申诉)|"
     r"(我|我们|我家)[^，。？]{0,16}(能|要|会|得)(赔|获赔|拿到|判)(我|我们)?(多少|几年)|"
     r"(你|您)(是|当)我的律师|(推荐|介绍)(一个|个)?律师")
@@ -75,7 +76,8 @@ _NUM = r"[0-9０-９一二三四五六七八九十百千万两半]"
 _ASKS_AMOUNT = re.compile(r"(?<![那这前后头了])(多少|几)(个|名|位)?(分贝|分钟|分|秒|度|人|周岁|岁|年|个月|天|日|小时|次|米|公里|元|块|钱)")
 _ASKS_TOTAL = re.compile(r"(一共|总共|总计|共计)有?多少|分数线|录取线|伤亡|遇难|死了多少")
 _ASKS_PLACE = re.compile(r"具体(在哪|位置|地点|地址)|都在哪|(在|去|到)哪(里|儿)?(能|可以)?买|地址是|地址在|"
-                         r"(?<!哪)哪(个|家|座)(地铁站|车站|站|小区|商场|广场|公园|防空洞|人防工程|掩蔽所|避难所)|"
+                         r"(最近|附近|周边|旁边)的?[^，。？]{0,8}(在哪|哪里有|哪儿有)|"
+                         r"(?<!哪)哪(个|家|座)[^，。？部单机人]{0,3}(地铁站|轻轨站|车站|站|小区|商场|广场|公园|防空洞|人防工程|掩蔽所|避难所)|"
     r"哪些(地铁站|车站|小区|商场|广场|公园)")
 _ASKS_LOUDNESS = re.compile(r"(多大|多高|多响)(的)?(声|分贝|音量)")
 # Figures only the office has for now (this year's fee, how many shelters the city has).
@@ -89,6 +91,8 @@ _ASKS_YEAR = re.compile(r"哪一年|哪年|何年|什么年份|哪个年份")
 _YEAR = re.compile(r"[0-9０-９]{4}年|[一二〇零○九八七六五四三]{4}年")
 _ASKS_CONTACT = re.compile(r"(电话|号码|联系方式|网址|官网|邮箱|公众号|微信号|热线)(是)?(多少|是什么|是啥|有吗|有没有|在哪)|"
                            r"(怎么|如何)联系|打什么电话|打哪个电话|几点(上班|下班|开门|关门)|(上班|办公|开放)时间")
+_ASKS_RELIEF = re.compile(r"(减免|免交|免缴|减半|少交|打折|优惠多少|补贴多少|补助多少|减少多少)")
+_RELIEF_STATED = re.compile(r"(减免|免缴|免收|免交|减半|减征|免征)")
 _ASKS_WHO = re.compile(r"谁")  # 招多少人是谁定的 asks who decides, which a statute does state
 # How a statute writes an amount in the unit asked about.
 _UNIT_FORMS = {"天": "个?(法定)?(工作)?(天|日)", "日": "个?(法定)?(工作)?(天|日)", "块": "元", "钱": "元", "周岁": "(周岁|岁)", "岁": "(周岁|岁)",
@@ -96,12 +100,14 @@ _UNIT_FORMS = {"天": "个?(法定)?(工作)?(天|日)", "日": "个?(法定)?(�
 
 
 def unstated_specifics(question: str, texts: list[str]) -> str | None:
-    """``number``, ``place``, ``papers`` or ``contact`` when the question asks for a specific the statute
+    """``number``, ``place``, ``papers``, ``contact`` or ``policy`` when the question asks for a specific the statute
     texts (the top retrieved articles) do not state; None otherwise."""
     if _ASKS_PAPERS.search(question):
         return "papers"
     if _ASKS_CONTACT.search(question):
         return "contact"
+    if _ASKS_RELIEF.search(question) and not any(_RELIEF_STATED.search(t) for t in texts):
+        return "policy"
     if _ASKS_PLACE.search(question):
         return "place"
     if _ASKS_LOUDNESS.search(question) and not any("分贝" in t for t in texts):

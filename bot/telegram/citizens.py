@@ -11,6 +11,9 @@ from bot.telegram.limits import has_words, too_long
 from bot.telegram.screens import chapters_of
 from bot.telegram.staff import take_answer
 from app.answering import MAX_QUESTION
+from app.conversation import Conversation
+
+CONVERSATION = "conversation"  # user_data key: the user's app.conversation.Conversation
 
 
 async def start(update: Update, context: Context) -> None:
@@ -40,7 +43,9 @@ async def question(update: Update, context: Context) -> None:
             await reply(update, context, texts.SLOW_DOWN)
         return
     ref = user_ref(update)
-    answered = await services(context).ask(text, ref)
+    conversation = context.user_data.get(CONVERSATION) or Conversation()  # per user, in memory
+    answered = await services(context).ask(text, ref, conversation.discussed)
+    context.user_data[CONVERSATION] = conversation.after(answered.answer)
     await reply(update, context, render.answer_replies(answered))
 
 

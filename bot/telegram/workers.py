@@ -108,8 +108,10 @@ class Services:
         self._admin = _Worker("lawbot-admin", lambda: Uploads(KnowledgeBase(settings, embedder=shared), CHANNEL))
         self._quiz = _Worker("lawbot-quiz", lambda: QuizOps(settings, quiz_bank, clock))
 
-    async def ask(self, text: str, user_ref: str) -> Reply:
-        return await self._answer.run(lambda ops: ops.ask(text, channel=CHANNEL, user_ref=user_ref))
+    async def ask(self, text: str, user_ref: str, previous=None) -> Reply:
+        """``previous``: what this user's conversation just discussed (kb.followup.Discussed)."""
+        return await self._answer.run(lambda ops: ops.ask(text, channel=CHANNEL, user_ref=user_ref,
+                                                          previous=previous))
 
     async def warm_up(self) -> None:
         await self._answer.run(lambda ops: ops.warm_up())

@@ -140,6 +140,21 @@ def test_question_answer_and_each_button(core_copy, e5) -> None:
     run(main(), 60)
 
 
+def test_follow_up_refers_to_the_article_just_discussed(home, embedder) -> None:
+    """那第二十五条呢？ after an answer quoting 人防法第二十四条 is that law's 第二十五条; each user
+    has their own conversation."""
+    async def main() -> None:
+        async with FakeBotApi() as api, running_bot(api, home, embedder):
+            user, other = api.user(CITIZEN), api.user(OTHER)
+            assert "第二十四条" in (await user.send_text("人防法第二十四条")).text
+            assert "第十条" in (await other.send_text("国防动员法第十条")).text
+            follow = await user.send_text("那第二十五条呢？")
+            assert "《中华人民共和国人民防空法》第二十五条" in follow.text
+            assert "《中华人民共和国国防动员法》第十一条" in (await other.send_text("下一条呢")).text
+
+    run(main(), 60)
+
+
 def test_browse_laws_chapters_articles_and_article_command(home, embedder) -> None:
     async def main() -> None:
         async with FakeBotApi() as api, running_bot(api, home, embedder):

@@ -102,3 +102,35 @@ def test_learned_ranker_puts_the_answering_article_first_more_often(core_kb):
     finally:
         r.params = saved
     assert learned >= hand + 0.03, (learned, hand)  # 0.716 vs 0.670 when fitted
+
+
+def test_conversation_follow_ups_refer_to_the_last_answer(assistant):
+    from app.answering import Answering
+    from app.conversation import Conversation
+
+    answering, conv = Answering(assistant.kb), Conversation()
+
+    def ask(text):
+        nonlocal conv
+        reply, conv = conv.ask(answering, text)
+        return reply.answer
+
+    assert lead(ask("人防法第二十四条")) == ("中华人民共和国人民防空法", 24)
+    assert lead(ask("那第二十五条呢？")) == ("中华人民共和国人民防空法", 25)
+    ask("能在防空洞里存放汽油吗")
+    fourth = ask("罚多少？")
+    assert fourth.kind == "statute" and ("法律责任" in fourth.lead.article.chapter or "罚" in fourth.lead.article.text)
+    # a bare article number after a decline still means the law discussed before
+    ask("明天重庆会下雨吗")
+    again = ask("第15条")
+    assert again.kind == "statute" and again.lead.article.number == 15
+
+
+def test_terminal_chat_follows_the_conversation(core_home):
+    from click.testing import CliRunner
+
+    from bot.cli import cli
+
+    out = CliRunner().invoke(cli, ["--home", str(core_home), "chat"],
+                             input="人防法第二十四条\n那第二十五条呢？\n退出\n").output
+    assert "《中华人民共和国人民防空法》第二十五条" in out
