@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import re
 
-_UNITS = r"(钱|块|元|度|分贝|米|公里|天|日|年|岁|周岁|人|个|次|平米|平方米|平方|小时|分钟|万)"
+# 好多 asks "how much" before a unit (好多钱, 好多分贝); 好多人 / 好多年 / 好多次 mean "many" and stay.
+_UNITS = r"(钱|块钱|块|元|度|分贝|米|公里|岁|周岁|平米|平方米|平方|小时|分钟)"
 _RULES: tuple[tuple[re.Pattern, str], ...] = (
     (re.compile(r"啥子"), "什么"),
     (re.compile(r"咋个|咋子"), "怎么"),
-    (re.compile(r"好多" + _UNITS), r"多少\1"),
+    (re.compile(r"(?<=.)好多" + _UNITS), r"多少\1"),
     (re.compile(r"好久"), "多久"),
     (re.compile(r"莫得|没得"), "没有"),
     (re.compile(r"晓得"), "知道"),
