@@ -56,3 +56,8 @@ def test_conversation_moves_with_statute_answers_only():
     assert conv.discussed == Discussed(RF, 26, "防空洞能出租吗")
     assert conv.after(answer("decline")) == conv  # a decline keeps the subject
     assert conv.after(answer("statute", 27)).discussed.article == 27
+
+
+@pytest.mark.parametrize("question", ["怎么做红烧肉", "离婚怎么分财产", "明天下雨吗"])
+def test_a_short_new_subject_is_not_taken_for_a_follow_up(question):
+    assert resolve(question, PREV, CATALOG).question == question
