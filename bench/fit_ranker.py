@@ -38,7 +38,7 @@ from kb.rank import FEATURES, LinearRanker  # noqa: E402
 from kb.retrieve import default_params  # noqa: E402
 from kb.service import KnowledgeBase  # noqa: E402
 from kb.settings import Settings  # noqa: E402
-from kb.views import default_views, resolve_views  # noqa: E402
+from kb.views import index_views, resolve_views  # noqa: E402
 
 
 def candidate_rows(r, question: str, skip=frozenset()):
@@ -60,7 +60,7 @@ def collect(kb, sets: list[str]) -> list[dict]:
     r = kb.retriever()
     r.params = replace(default_params(r.index), ranker=False)
     groups = []
-    resolved = resolve_views(kb.store, default_views())
+    resolved = resolve_views(kb.store, index_views(kb.store))  # in the order the index holds them
     indexed = set(int(i) for i in r.index.bm25_ids)
     kept = [(aid, q) for aid, q in zip(resolved.article_ids, resolved.questions) if aid in indexed]
     rows_of: dict[str, list[int]] = {}
