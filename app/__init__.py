@@ -3,7 +3,7 @@
 Typed, named, blocking methods with no Telegram and no HTTP. A channel parses its input, calls
 one operation, and renders the typed value it gets back; rules needed by two channels (formats
 and limits, time parsing, campaign checks, the wording of an FAQ reply) live here once. Imports
-point down: channels (``bot/``, ``web/``) → ``app`` → ``kb`` / ``quizzes`` / ``ingest``; nothing
+point down: channels (``bot/``: CLI, terminal chat, Telegram, web) → ``app`` → ``kb`` / ``quizzes`` / ``ingest``; nothing
 here imports a channel or a web framework (``tests/test_layers.py`` keeps it so).
 
 Each operations object owns one SQLite connection (through a :class:`kb.service.KnowledgeBase`

@@ -41,7 +41,7 @@ class TelegramSettings:
 
 @dataclass(frozen=True)
 class WebSettings:
-    """The web deployment (``web/``): the key that signs its cookies; the origins allowed to frame
+    """The web deployment (``bot/web/``): the key that signs its cookies; the origins allowed to frame
     the embeddable widget (``/embed``, a CSP ``frame-ancestors`` source list; every other page
     refuses framing); questions one client address may ask per minute (the same
     ``LAWBOT_QUESTIONS_PER_MINUTE`` as the bot's per-user limit; 0 = none); how long a staff

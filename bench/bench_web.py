@@ -91,7 +91,7 @@ async def compare(url: str, home: Path, levels: list[int], per_client: int, repe
     import httpx
 
     from app.config import load_settings
-    from web.services import WebServices
+    from bot.web.services import WebServices
 
     services = WebServices(load_settings(home))
     await services.warm_up()

@@ -15,7 +15,7 @@ from bot.cli_corpus import cli_actor
 from bot.cli_errors import NOT_UTF8, os_reason, usage_message
 from kb.errors import KBError
 from kb.settings import Settings
-from web.cli import valid_host
+from bot.web.cli import valid_host
 
 
 MAX_PROBLEMS_SHOWN = 50  # bad rows listed on the terminal; the count says how many more
@@ -464,7 +464,7 @@ def start(settings: Settings, corpus: str | None, host: str, port: int) -> None:
     if token:
         from app.config import load_telegram_settings
         from bot.telegram.run import run_bot
-        from web.run import serve_in_background
+        from bot.web.run import serve_in_background
 
         stop = serve_in_background(settings, host, port)
         click.echo(f"网页版：{url}　Telegram 机器人也已启动。", err=True)
@@ -473,7 +473,7 @@ def start(settings: Settings, corpus: str | None, host: str, port: int) -> None:
         finally:
             stop()
         return
-    from web.run import serve
+    from bot.web.run import serve
 
     click.echo(f"网页版：{url}（在浏览器中打开；终端对话请用 lawbot chat）", err=True)
     serve(settings, host, port)
@@ -483,7 +483,7 @@ start.serves = True  # runs until stopped (tests/helpers/cli_walk.py walks only 
 
 
 def web_address(host: str, port: int) -> str:
-    from web.cli import shown_host
+    from bot.web.cli import shown_host
 
     return f"http://{shown_host(host)}:{port}/"
 
@@ -569,7 +569,7 @@ _attach_quiz_commands()
 
 
 def _attach_web_commands() -> None:
-    from web.cli import web_group
+    from bot.web.cli import web_group
 
     cli.add_command(web_group)
 

@@ -17,7 +17,7 @@ def start(home, cwd, monkeypatch, **env):
     from bot.cli import cli
 
     monkeypatch.chdir(cwd)
-    monkeypatch.setattr("web.run.serve", lambda settings, host, port: print(f"SERVED {settings.home} {host}:{port}"))
+    monkeypatch.setattr("bot.web.run.serve", lambda settings, host, port: print(f"SERVED {settings.home} {host}:{port}"))
     return CliRunner().invoke(cli, ["--home", str(home), "--embedder", "hash", "start"], input="",
                               env={**ENV, **env})
 

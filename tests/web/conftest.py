@@ -44,7 +44,7 @@ def make_client(home: Path, **web_overrides):
 
     from kb.embed import HashEmbedder
     from kb.settings import Settings
-    from web.app import create_app
+    from bot.web.app import create_app
     from app.config import WebSettings
 
     settings = Settings(home=home, embedder="hash")
@@ -72,7 +72,7 @@ def ask(client, question: str, **extra):
 
 
 def add_staff(home: Path, name: str = STAFF, password: str = PASSWORD) -> None:
-    from web.accounts import Accounts
+    from bot.web.accounts import Accounts
 
     accounts = Accounts(home / "web.db")
     accounts.set_password(name, password)

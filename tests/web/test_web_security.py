@@ -91,7 +91,7 @@ def test_behind_a_proxy_prefix_links_keep_the_prefix(web_home):
     from kb.embed import HashEmbedder
     from kb.settings import Settings
     from tests.web.conftest import SECRET
-    from web.app import create_app
+    from bot.web.app import create_app
     from app.config import WebSettings
 
     app = create_app(Settings(home=web_home, embedder="hash"), WebSettings(secret=SECRET),

@@ -12,9 +12,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
 from kb.assistant import MAX_QUESTION
-from web.asking import ask, user_ref
-from web.context import ctx, path_for
-from web.deps import Refused, check_csrf, render
+from bot.web.asking import ask, user_ref
+from bot.web.context import ctx, path_for
+from bot.web.deps import Refused, check_csrf, render
 
 log = logging.getLogger("web.citizens")
 router = APIRouter()

@@ -12,7 +12,7 @@ import json
 import time
 from dataclasses import dataclass
 
-from web.accounts import Accounts
+from bot.web.accounts import Accounts
 
 STALE_SECONDS = 3 * 3600
 

@@ -6,7 +6,7 @@ media (no inline script, no CDN), ``X-Content-Type-Options: nosniff``, no framin
 :attr:`app.config.WebSettings.embed_origins` (the middleware never overwrites a header a route
 set). Citizens have no login: a signed random client id in a cookie names them (rate limits,
 feedback), and their forms carry an HMAC of that id as CSRF token. Staff forms carry the token
-stored with their session (:mod:`web.accounts`).
+stored with their session (:mod:`bot.web.accounts`).
 """
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ def date_cn(iso: str | None) -> str:
 
 
 def build_templates(directory: Path) -> Jinja2Templates:
-    from web.context import path_for, static_url
+    from bot.web.context import path_for, static_url
 
     templates = Jinja2Templates(directory=str(directory))
     env = templates.env

@@ -1,5 +1,5 @@
 """Staff console: upload a law file → preview (law, version, articles added / changed / removed
-with old → new text) → confirm or cancel (the load and index rebuild run in the background, see :mod:`web.jobs`); the
+with old → new text) → confirm or cancel (the load and index rebuild run in the background, see :mod:`bot.web.jobs`); the
 laws and their versions.
 
 Uploads go through the same intake as every channel (:func:`app.loading.upload_refusal` for
@@ -17,10 +17,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
-from web.accounts import StaffSession
-from web.context import ctx, path_for
-from web.deps import Refused, check_csrf, render, staff_user
-from web.jobs import UploadJobs
+from bot.web.accounts import StaffSession
+from bot.web.context import ctx, path_for
+from bot.web.deps import Refused, check_csrf, render, staff_user
+from bot.web.jobs import UploadJobs
 
 log = logging.getLogger("web.staff")
 router = APIRouter(prefix="/staff")

@@ -10,9 +10,9 @@ import re
 from fastapi import APIRouter, Request
 
 from kb.errors import NotFoundError
-from web.context import ctx
-from web.deps import Refused, render
-from web.views import article_view, chapter_views, gist
+from bot.web.context import ctx
+from bot.web.deps import Refused, render
+from bot.web.views import article_view, chapter_views, gist
 
 router = APIRouter()
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -7,10 +7,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
 from kb.assistant import MAX_QUESTION
-from web.context import STATIC, ctx
-from web.deps import render
-from web.routes.citizens import EXAMPLES
-from web.security import embed_headers
+from bot.web.context import STATIC, ctx
+from bot.web.deps import render
+from bot.web.routes.citizens import EXAMPLES
+from bot.web.security import embed_headers
 
 router = APIRouter()
 

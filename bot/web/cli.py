@@ -62,7 +62,7 @@ def _root(ctx, param, value: str | None) -> str:
 @click.pass_obj
 def run(settings: Settings, host: str, port: int, root_path: str, workers: int, forwarded_allow_ips: str) -> None:
     """启动网页服务（uvicorn）。"""
-    from web.run import serve
+    from bot.web.run import serve
 
     click.echo(f"网页版：http://{shown_host(host)}:{port}{root_path}/", err=True)
     serve(settings, host, port, root_path, workers, forwarded_allow_ips)
@@ -90,7 +90,7 @@ def shown_host(host: str) -> str:
 @click.pass_obj
 def add_staff(settings: Settings, name: str, password_stdin: bool) -> None:
     """新增工作人员账号或重设其密码（密码以 scrypt 散列保存）。"""
-    from web.accounts import Accounts
+    from bot.web.accounts import Accounts
 
     accounts = Accounts(settings.home / "web.db")
     try:
@@ -105,7 +105,7 @@ def add_staff(settings: Settings, name: str, password_stdin: bool) -> None:
 @click.pass_obj
 def list_staff(settings: Settings) -> None:
     """列出工作人员账号。"""
-    from web.accounts import Accounts
+    from bot.web.accounts import Accounts
 
     accounts = Accounts(settings.home / "web.db")
     try:

@@ -25,10 +25,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from app import campaign_site as site
-from web.campaign_worker import quiz
-from web.context import ctx, path_for
-from web.deps import Refused, check_csrf, client_id, render
-from web.idempotency import new_key, valid_key
+from bot.web.campaign_worker import quiz
+from bot.web.context import ctx, path_for
+from bot.web.deps import Refused, check_csrf, client_id, render
+from bot.web.idempotency import new_key, valid_key
 
 log = logging.getLogger("web.campaigns")
 router = APIRouter()
@@ -40,7 +40,7 @@ REQUESTS_PER_MINUTE = 60  # answers, registrations and starts per student: one a
 def limit(request: Request) -> None:
     """Per-client rate limit of the state-changing campaign requests (keyed by the student's
     client id, not the address: a campus shares a few addresses)."""
-    from web.ratelimit import RateLimiter
+    from bot.web.ratelimit import RateLimiter
 
     state = request.app.state
     limiter = getattr(state, "campaign_limiter", None)

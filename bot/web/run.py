@@ -20,7 +20,7 @@ log = logging.getLogger("web")
 def app_from_env():
     """The app for a uvicorn worker, from the environment ``lawbot web run`` prepared."""
     from app.config import load_settings, load_web_settings
-    from web.app import create_app
+    from bot.web.app import create_app
 
     settings = load_settings(os.environ.get("LAWBOT_HOME"))
     return create_app(settings, load_web_settings(settings.home))
@@ -34,7 +34,7 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000, root_pa
     os.environ["LAWBOT_HOME"] = str(settings.home)
     os.environ["LAWBOT_EMBEDDER"] = settings.embedder
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # one inference thread per query (see bot run)
-    uvicorn.run("web.run:app_from_env", factory=True, host=host, port=port, workers=max(1, workers),
+    uvicorn.run("bot.web.run:app_from_env", factory=True, host=host, port=port, workers=max(1, workers),
                 proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips, root_path=root_path, log_level=log_level,
                 server_header=False, access_log=False)
 
@@ -46,7 +46,7 @@ def serve_in_background(settings: Settings, host: str = "127.0.0.1", port: int =
 
     import uvicorn
 
-    from web.app import create_app
+    from bot.web.app import create_app
 
     config = uvicorn.Config(create_app(settings), host=host, port=port, proxy_headers=True,
                             server_header=False, access_log=False, log_level="warning")

@@ -1,7 +1,7 @@
 """The ASGI application factory: one FastAPI app serving pages, static files and the JSON API.
 
 ``create_app(settings)`` is pure (nothing loads until a request needs it); ``lawbot web run``
-serves it with uvicorn (:mod:`web.run`). Swagger's page is not served (it loads from a CDN);
+serves it with uvicorn (:mod:`bot.web.run`). Swagger's page is not served (it loads from a CDN);
 ``/openapi.json`` is, and ``/api/docs`` lists the API from it using only local assets.
 """
 from __future__ import annotations
@@ -19,16 +19,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from kb.errors import KBError, NotFoundError
 from kb.settings import Settings
 from app.config import WebSettings, load_web_settings
-from web.context import STATIC, TEMPLATES, WebContext
-from web.security import (CLIENT_COOKIE, CLIENT_HEADER, BodyLimit, ClientIds, SecurityHeaders,
+from bot.web.context import STATIC, TEMPLATES, WebContext
+from bot.web.security import (CLIENT_COOKIE, CLIENT_HEADER, BodyLimit, ClientIds, SecurityHeaders,
                           SessionCookies)
 
 log = logging.getLogger("web")
 LOGIN_ATTEMPTS_PER_MINUTE = 10
 MAX_BODY = 64 * 1024  # any form or JSON body but a law upload
-ROUTERS = ("web.routes.citizens", "web.routes.laws", "web.routes.basics", "web.routes.api",
-           "web.routes.staff", "web.routes.staff_corpus", "web.routes.staff_review", "web.routes.widget",
-           "web.routes.campaigns", "web.routes.staff_campaigns")
+ROUTERS = ("bot.web.routes.citizens", "bot.web.routes.laws", "bot.web.routes.basics", "bot.web.routes.api",
+           "bot.web.routes.staff", "bot.web.routes.staff_corpus", "bot.web.routes.staff_review", "bot.web.routes.widget",
+           "bot.web.routes.campaigns", "bot.web.routes.staff_campaigns")
 STATUS_TEXT = {400: "请求有误，请检查后重试。", 401: "请先登录。", 403: "没有权限访问这个页面。",
                404: "没有找到这个页面。", 405: "不支持这种访问方式。", 413: "提交的内容太大。",
                422: "提交的内容格式不对，请检查后重试。", 429: "您操作有点频繁，请稍等一分钟再试。感谢理解！",
@@ -81,7 +81,7 @@ def web_message(message: str) -> str:
 
 
 def _install_errors(app: FastAPI) -> None:
-    from web.deps import NotLoggedIn, Refused, login_redirect, refusal_response, wants_json
+    from bot.web.deps import NotLoggedIn, Refused, login_redirect, refusal_response, wants_json
 
     @app.exception_handler(Refused)
     async def refused(request: Request, exc: Refused):
@@ -126,14 +126,14 @@ def create_app(settings: Settings, web: WebSettings | None = None, services=None
                embedder=None, extra_routers: Sequence[APIRouter] = (),
                routers: Iterable[str] = ROUTERS) -> FastAPI:
     """The web app for one data directory. ``services``: the application-layer workers (default
-    :class:`web.services.WebServices` over ``settings``, sharing ``embedder`` if given)."""
-    from web.accounts import Accounts
-    from web.ratelimit import RateLimiter
-    from web.templating import build_templates
+    :class:`bot.web.services.WebServices` over ``settings``, sharing ``embedder`` if given)."""
+    from bot.web.accounts import Accounts
+    from bot.web.ratelimit import RateLimiter
+    from bot.web.templating import build_templates
 
     web = web or load_web_settings(settings.home)
     if services is None:
-        from web.services import WebServices
+        from bot.web.services import WebServices
 
         services = WebServices(settings, embedder)
     context = WebContext(settings, web, services, Accounts(settings.home / "web.db"), ClientIds(web.secret),

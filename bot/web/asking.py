@@ -9,9 +9,9 @@ from dataclasses import replace
 from fastapi import Request
 
 from kb.answer import FAQ_DISCLAIMER
-from web.context import ctx
-from web.deps import Refused, client_address, client_id
-from web.views import AnswerView, answer_view
+from bot.web.context import ctx
+from bot.web.deps import Refused, client_address, client_id
+from bot.web.views import AnswerView, answer_view
 
 SHOWN_QUESTION = 600  # characters of the question repeated above its answer
 MAX_CONTEXT = 100  # characters of a law name / article number carried between questions

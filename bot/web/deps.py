@@ -9,9 +9,9 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from web.accounts import StaffSession
-from web.context import ctx, path_for
-from web.security import CSRF_FIELD, CSRF_HEADER
+from bot.web.accounts import StaffSession
+from bot.web.context import ctx, path_for
+from bot.web.security import CSRF_FIELD, CSRF_HEADER
 
 
 class NotLoggedIn(Exception):

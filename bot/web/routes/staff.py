@@ -1,7 +1,7 @@
 """The staff console: log in and out, and the overview. Uploads, laws, the review queue, FAQ pairs
-and the dashboard live in :mod:`web.routes.staff_corpus` and :mod:`web.routes.staff_review`.
+and the dashboard live in :mod:`bot.web.routes.staff_corpus` and :mod:`bot.web.routes.staff_review`.
 
-Every page here but the login form depends on :func:`web.deps.staff_user` (no session: a redirect
+Every page here but the login form depends on :func:`bot.web.deps.staff_user` (no session: a redirect
 to the login page, or 401 for API calls) and every form is CSRF-checked.
 """
 from __future__ import annotations
@@ -13,9 +13,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
-from web.accounts import StaffSession
-from web.context import ctx, path_for
-from web.deps import Refused, check_csrf, client_address, current_staff, render, staff_user
+from bot.web.accounts import StaffSession
+from bot.web.context import ctx, path_for
+from bot.web.deps import Refused, check_csrf, client_address, current_staff, render, staff_user
 
 log = logging.getLogger("web.staff")
 router = APIRouter(prefix="/staff")
@@ -80,7 +80,7 @@ async def home(request: Request, days: int = 30, staff: StaffSession = Depends(s
     """The usage dashboard: questions per day, answered vs declined, top questions and articles,
     feedback (charts drawn by static/js/dashboard.js from the page's JSON block)."""
     from app.usage import top_questions
-    from web.routes.api import stats_json
+    from bot.web.routes.api import stats_json
 
     days = min(max(days, 1), 366)
 

@@ -48,7 +48,7 @@ async def once(inbox: Inbox, scope: str, key: str | None, work) -> dict:
     valid key, just run it. A repeat returns the stored result."""
     from fastapi.concurrency import run_in_threadpool
 
-    from web.deps import Refused
+    from bot.web.deps import Refused
 
     if not valid_key(key):
         return await work()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from app.alarms import SIGNALS, SOURCE
-from web.deps import render
+from bot.web.deps import render
 
 router = APIRouter()
 

@@ -1,4 +1,4 @@
-"""Everything a request handler needs, built once per process by :func:`web.app.create_app`:
+"""Everything a request handler needs, built once per process by :func:`bot.web.app.create_app`:
 settings, the application-layer workers, staff accounts, cookie signers, the rate limiter and
 the templates. Routes reach it as ``request.app.state.ctx`` (see :func:`ctx`).
 """
@@ -11,10 +11,10 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 from kb.settings import Settings
-from web.accounts import Accounts
+from bot.web.accounts import Accounts
 from app.config import WebSettings
-from web.ratelimit import RateLimiter
-from web.security import ClientIds, SessionCookies
+from bot.web.ratelimit import RateLimiter
+from bot.web.security import ClientIds, SessionCookies
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"

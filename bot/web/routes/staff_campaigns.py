@@ -20,11 +20,11 @@ from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
 
 from app import campaign_site as site
-from web.accounts import StaffSession
-from web.campaign_worker import quiz
-from web.context import ctx, path_for
-from web.deps import Refused, check_csrf, render, staff_user
-from web.idempotency import new_key, once
+from bot.web.accounts import StaffSession
+from bot.web.campaign_worker import quiz
+from bot.web.context import ctx, path_for
+from bot.web.deps import Refused, check_csrf, render, staff_user
+from bot.web.idempotency import new_key, once
 
 log = logging.getLogger("web.staff.campaigns")
 router = APIRouter(prefix="/staff/campaigns")

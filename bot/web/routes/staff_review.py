@@ -13,10 +13,10 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse
 
-from web.accounts import StaffSession
-from web.context import ctx, path_for
-from web.deps import Refused, check_csrf, render, staff_user
-from web.idempotency import new_key, once
+from bot.web.accounts import StaffSession
+from bot.web.context import ctx, path_for
+from bot.web.deps import Refused, check_csrf, render, staff_user
+from bot.web.idempotency import new_key, once
 
 log = logging.getLogger("web.staff")
 router = APIRouter(prefix="/staff")

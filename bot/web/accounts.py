@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kb.errors import KBError
-from web.migrations import migrations
+from bot.web.migrations import migrations
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
 MIN_PASSWORD, MAX_PASSWORD, MAX_NAME = 8, 256, 64

@@ -15,13 +15,13 @@ from pydantic import BaseModel, Field
 
 from app.alarms import SIGNALS, SOURCE
 from kb.assistant import MAX_QUESTION
-from web.accounts import StaffSession
-from web.asking import SLOW_DOWN, ask, user_ref
-from web.context import ctx
-from web.deps import Refused, client_address, staff_user
-from web.idempotency import once
-from web.routes.laws import check_date, check_name, pick_version
-from web.views import article_view, chapter_views
+from bot.web.accounts import StaffSession
+from bot.web.asking import SLOW_DOWN, ask, user_ref
+from bot.web.context import ctx
+from bot.web.deps import Refused, client_address, staff_user
+from bot.web.idempotency import once
+from bot.web.routes.laws import check_date, check_name, pick_version
+from bot.web.views import article_view, chapter_views
 
 router = APIRouter(prefix="/api", tags=["api"])
 MAX_USER = 64
@@ -157,7 +157,7 @@ def stats_json(stats) -> dict:
 @router.get("/docs", name="api_docs", include_in_schema=False)
 async def api_docs(request: Request):
     """The API described from its OpenAPI document, with local assets only (no Swagger CDN)."""
-    from web.deps import render
+    from bot.web.deps import render
 
     schema = request.app.openapi()
     paths = [(p, [(m, op) for m, op in ops.items()]) for p, ops in schema.get("paths", {}).items()]
