@@ -1,4 +1,4 @@
-/* The embeddable widget: <script src="https://<server>/widget.js" defer></script> on a portal page
+/* The embeddable widget: a script tag whose src is this server's /widget.js (defer) on a portal page
    adds a "普法助手" button that opens the chat (/embed) in a frame. Styles are set from script,
    so the host page needs no stylesheet of ours. */
 (function () {
