@@ -12,6 +12,7 @@ nothing, so running the same load again after an interruption only does the unfi
 from __future__ import annotations
 
 import os
+import dataclasses
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -85,7 +86,7 @@ def iter_load(store: Store, files: Iterable[Path], *, replace: bool = False,
             yield report
             continue
         for path, _ in item:
-            yield replace(report, source=str(path))
+            yield dataclasses.replace(report, source=str(path))  # `replace` is the flag here
 
 
 def _parsed_groups(files: Iterable[Path]) -> Iterator[list[tuple[Path, ParsedLaw]] | Failure]:

@@ -48,9 +48,9 @@ def embed_passages(self, texts):
     log.flush()
     return plain_embed(self, texts)
 
-def load_law(self, parsed, source=""):
+def load_law(self, parsed, source="", **options):
     time.sleep(slow_load)
-    return plain_load(self, parsed, source)
+    return plain_load(self, parsed, source, **options)
 
 HashEmbedder.embed_passages, Store.load_law = embed_passages, load_law
 sys.argv = ["lawbot"] + sys.argv[1:]
