@@ -55,4 +55,6 @@ Modules:
 * :mod:`app.inbox` — ``Inbox.for_home(home)``: each state-changing request handled once, keyed by
   Telegram ``update_id`` or a web idempotency key (``claim(channel, key)`` before handling,
   ``complete(channel, key, response)`` to replay the response to a retry).
+* :mod:`app.workers` — ``Worker`` (one thread owning one set of operations), ``StoreSide`` and
+  ``LockedEmbedder``: the thread arrangement the async channels (Telegram, web) share.
 """

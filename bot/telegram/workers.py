@@ -19,10 +19,7 @@ Four single-thread workers, each owning its own SQLite connection (WAL: readers 
 """
 from __future__ import annotations
 
-import asyncio
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, TypeVar
 
 from app.answering import Answering, Reply
@@ -30,66 +27,12 @@ from app.browsing import Library
 from app.curation import Curation
 from app.loading import Uploads
 from app.quiz import QuizOps
+from app.workers import LockedEmbedder, StoreSide, Worker
 from kb.service import KnowledgeBase
 from kb.settings import Settings
 
 T = TypeVar("T")
 CHANNEL = "telegram"
-
-
-class LockedEmbedder:
-    """One embedding model shared by both workers, one call at a time (tests, small hosts)."""
-
-    def __init__(self, inner):
-        self.inner = inner
-        self.model_id, self.dim = inner.model_id, inner.dim
-        self._lock = threading.Lock()
-
-    def embed_queries(self, texts):
-        with self._lock:
-            return self.inner.embed_queries(texts)
-
-    def embed_passages(self, texts):
-        with self._lock:
-            return self.inner.embed_passages(texts)
-
-
-class StoreSide:
-    """The store worker's operations: browsing and curation over one knowledge base."""
-
-    def __init__(self, kb: KnowledgeBase):
-        self.kb = kb
-        self.library = Library(kb)
-        self.curation = Curation(kb)
-
-    def close(self) -> None:
-        self.kb.close()
-
-
-class _Worker:
-    """A single thread owning one set of ops, created lazily in that thread."""
-
-    def __init__(self, name: str, factory: Callable[[], object]):
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
-        self._factory = factory
-        self._ops = None
-
-    def _call(self, fn):
-        if self._ops is None:
-            self._ops = self._factory()
-        return fn(self._ops)
-
-    async def run(self, fn):
-        return await asyncio.get_running_loop().run_in_executor(self._pool, self._call, fn)
-
-    def close(self) -> None:
-        def close_ops():
-            if self._ops is not None:
-                self._ops.close()
-                self._ops = None
-
-        self._pool.submit(close_ops).result(timeout=30)
-        self._pool.shutdown(wait=True)
 
 
 class Services:
@@ -103,10 +46,10 @@ class Services:
         self.settings = settings
         self.clock = clock
         shared = LockedEmbedder(embedder) if embedder is not None else None
-        self._answer = _Worker("lawbot-answer", lambda: Answering(KnowledgeBase(settings, embedder=shared)))
-        self._store = _Worker("lawbot-store", lambda: StoreSide(KnowledgeBase(settings, embedder=shared)))
-        self._admin = _Worker("lawbot-admin", lambda: Uploads(KnowledgeBase(settings, embedder=shared), CHANNEL))
-        self._quiz = _Worker("lawbot-quiz", lambda: QuizOps(settings, quiz_bank, clock))
+        self._answer = Worker("lawbot-answer", lambda: Answering(KnowledgeBase(settings, embedder=shared)))
+        self._store = Worker("lawbot-store", lambda: StoreSide(KnowledgeBase(settings, embedder=shared)))
+        self._admin = Worker("lawbot-admin", lambda: Uploads(KnowledgeBase(settings, embedder=shared), CHANNEL))
+        self._quiz = Worker("lawbot-quiz", lambda: QuizOps(settings, quiz_bank, clock))
 
     async def ask(self, text: str, user_ref: str, previous=None) -> Reply:
         """``previous``: what this user's conversation just discussed (kb.followup.Discussed)."""

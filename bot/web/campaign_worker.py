@@ -13,39 +13,21 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, TypeVar
 
 from fastapi import Request
 
+from app.workers import Worker
+
 T = TypeVar("T")
 
 
-class CampaignWorker:
+class CampaignWorker(Worker):
     def __init__(self, settings, factory: Callable[[], object] | None = None):
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="web-quiz")
-        self._settings = settings
-        self._factory = factory
-        self._ops = None
+        super().__init__("web-quiz", factory or (lambda: _quiz_ops(settings)))
         self._pending: list = []  # (job, future, loop) waiting for the next group commit
         self._lock = threading.Lock()
         self._draining = False
-
-    def _open(self):
-        if self._factory is not None:
-            return self._factory()
-        from app.quiz import QuizOps
-
-        return QuizOps(self._settings)
-
-    def _call(self, fn):
-        if self._ops is None:
-            self._ops = self._open()
-        return fn(self._ops)
-
-    async def run(self, fn: Callable[[object], T]) -> T:
-        """``fn(ops)`` on the worker thread; ``ops`` is an :class:`app.quiz.QuizOps`."""
-        return await asyncio.get_running_loop().run_in_executor(self._pool, self._call, fn)
 
     async def answer(self, job: tuple, batch: Callable[[object, list], list]):
         """Queue ``job`` for the next group commit; ``batch(ops, jobs)`` returns one result per
@@ -74,17 +56,6 @@ class CampaignWorker:
                 setter = future.set_exception if isinstance(result, BaseException) else future.set_result
                 loop.call_soon_threadsafe(_settle, future, setter, result)
 
-    def close(self) -> None:
-        def close_ops():
-            if self._ops is not None:
-                self._ops.close()
-                self._ops = None
-
-        try:
-            self._pool.submit(close_ops).result(timeout=30)
-        finally:
-            self._pool.shutdown(wait=True)
-
 
 def quiz(request: Request) -> CampaignWorker:
     """This process's worker (created on the first campaign request)."""
@@ -93,6 +64,12 @@ def quiz(request: Request) -> CampaignWorker:
     if worker is None:
         worker = state.campaign_worker = CampaignWorker(state.ctx.settings)
     return worker
+
+
+def _quiz_ops(settings):
+    from app.quiz import QuizOps
+
+    return QuizOps(settings)
 
 
 def _settle(future, setter, value) -> None:

@@ -13,80 +13,13 @@ never wait), as in the Telegram adapter:
 """
 from __future__ import annotations
 
-import asyncio
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, TypeVar
 
+from app.workers import LockedEmbedder, StoreSide, Worker
 from kb.settings import Settings
 
 T = TypeVar("T")
 CHANNEL = "web"
-
-
-class LockedEmbedder:
-    """One embedding model shared by the workers, one call at a time (tests, small hosts)."""
-
-    def __init__(self, inner):
-        self.inner = inner
-        self.model_id, self.dim = inner.model_id, inner.dim
-        self._lock = threading.Lock()
-
-    def embed_queries(self, texts):
-        with self._lock:
-            return self.inner.embed_queries(texts)
-
-    def embed_passages(self, texts):
-        with self._lock:
-            return self.inner.embed_passages(texts)
-
-
-class _Worker:
-    """A single thread owning one set of operations, created lazily in that thread."""
-
-    def __init__(self, name: str, factory: Callable[[], object]):
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
-        self._factory = factory
-        self._ops = None
-        self._closed = False
-
-    def _call(self, fn):
-        if self._ops is None:
-            self._ops = self._factory()
-        return fn(self._ops)
-
-    async def run(self, fn):
-        return await asyncio.get_running_loop().run_in_executor(self._pool, self._call, fn)
-
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-
-        def close_ops():
-            if self._ops is not None:
-                self._ops.close()
-                self._ops = None
-
-        try:
-            self._pool.submit(close_ops).result(timeout=30)
-        finally:
-            self._pool.shutdown(wait=True)
-
-
-class StoreSide:
-    """The store worker's operations: browsing and curation over one knowledge base."""
-
-    def __init__(self, kb):
-        from app.browsing import Library
-        from app.curation import Curation
-
-        self.kb = kb
-        self.library = Library(kb)
-        self.curation = Curation(kb)
-
-    def close(self) -> None:
-        self.kb.close()
 
 
 class WebServices:
@@ -112,9 +45,9 @@ class WebServices:
 
             return Uploads(kb(), CHANNEL)
 
-        self._answer = _Worker("web-answer", answering)
-        self._store = _Worker("web-store", lambda: StoreSide(kb()))
-        self._admin = _Worker("web-admin", uploads)
+        self._answer = Worker("web-answer", answering)
+        self._store = Worker("web-store", lambda: StoreSide(kb()))
+        self._admin = Worker("web-admin", uploads)
 
     async def ask(self, text: str, user_ref: str, context_law: str = ""):
         """The reply to a citizen's question (:class:`app.answering.Reply`), logged; a follow-up
