@@ -81,12 +81,7 @@ class ClientIds:
         return self._signer.sign(client.encode()).decode()
 
     def read(self, cookie: str | None) -> str | None:
-        if not cookie or len(cookie) > 200:
-            return None
-        try:
-            return self._signer.unsign(cookie.encode()).decode()
-        except BadSignature:
-            return None
+        return _unsign(self._signer, cookie)
 
     def csrf(self, client: str) -> str:
         return hmac.new(self._key, client.encode(), hashlib.sha256).hexdigest()[:32]
@@ -107,12 +102,17 @@ class SessionCookies:
         return self._signer.sign(session_id.encode()).decode()
 
     def load(self, cookie: str | None) -> str | None:
-        if not cookie or len(cookie) > 200:
-            return None
-        try:
-            return self._signer.unsign(cookie.encode()).decode()
-        except BadSignature:
-            return None
+        return _unsign(self._signer, cookie)
+
+
+def _unsign(signer: Signer, cookie: str | None) -> str | None:
+    """The value a signed cookie carries, or None when it is missing, over-long or forged."""
+    if not cookie or len(cookie) > 200:
+        return None
+    try:
+        return signer.unsign(cookie.encode()).decode()
+    except BadSignature:
+        return None
 
 
 class BodyLimit:
