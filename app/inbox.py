@@ -28,6 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from kb.dbopen import retry_locked
+
 log = logging.getLogger(__name__)
 
 FILE_NAME = "inbox.db"
@@ -73,9 +75,13 @@ class Inbox:
         if self._conn is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.executescript(_SCHEMA)
+            try:  # several processes may create the file at once: SQLite answers "locked" without waiting
+                retry_locked(lambda: conn.execute("PRAGMA journal_mode=WAL"), timeout=10.0)
+                conn.execute("PRAGMA synchronous=NORMAL")
+                retry_locked(lambda: conn.executescript(_SCHEMA), timeout=10.0)
+            except BaseException:
+                conn.close()
+                raise
             self._conn = conn
             self._prune(conn)
         return self._conn
@@ -87,8 +93,9 @@ class Inbox:
         try:
             with self._lock:
                 conn = self._db()
-                inserted = conn.execute("INSERT OR IGNORE INTO inbox (channel, key, received_at) VALUES (?, ?, ?)",
-                                        (channel, key, now)).rowcount
+                inserted = retry_locked(lambda: conn.execute(
+                    "INSERT OR IGNORE INTO inbox (channel, key, received_at) VALUES (?, ?, ?)",
+                    (channel, key, now)).rowcount, timeout=10.0)
                 if inserted:
                     self._claims += 1
                     if self._claims % PRUNE_EVERY == 0:

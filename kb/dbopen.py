@@ -16,10 +16,39 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote
 
 from kb.errors import ReadOnlyHomeError
+
+T = TypeVar("T")
+
+
+def is_locked(exc: BaseException) -> bool:
+    """SQLite's "database is locked"/"busy": another connection holds the lock right now."""
+    return isinstance(exc, sqlite3.OperationalError) and any(w in str(exc) for w in ("locked", "busy"))
+
+
+def retry_locked(fn: Callable[[], T], *, timeout: float = 30.0) -> T:
+    """``fn()``, tried again while SQLite says the database is locked, up to ``timeout`` seconds.
+
+    The busy timeout covers ordinary writes, but SQLite returns SQLITE_BUSY at once, without
+    waiting, in a few places: switching a new file to WAL while another connection opens it, and
+    the first read of a WAL file another connection is still creating. Several threads or
+    processes opening one new file at the same moment meet exactly these."""
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        try:
+            return fn()
+        except sqlite3.OperationalError as exc:
+            if not is_locked(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.2)
 
 
 def writable(path: Path) -> bool:
@@ -40,7 +69,7 @@ def connect(path: str | Path, *, timeout: float = 30.0) -> tuple[sqlite3.Connect
     if writable(path):
         conn = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
+            retry_locked(lambda: conn.execute("PRAGMA journal_mode=WAL"), timeout=timeout)
             return conn, False
         except sqlite3.OperationalError as exc:  # e.g. a read-only mount os.access could not tell
             conn.close()
