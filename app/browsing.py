@@ -29,6 +29,7 @@ class VersionInfo:
     source_name: str
     ingested_at: str
     superseded_at: str | None = None
+    state: str = "active"  # active | replaced (by a correction) | rolled_back
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ class Library:
         found = self.law(law) if isinstance(law, str) else law
         return [VersionInfo(v["id"], found.id, v["version_date"], bool(v["is_current"]),
                             v["article_count"], v["source_name"] or "", v["ingested_at"] or "",
-                            v.get("superseded_at"))
+                            v.get("superseded_at"), v.get("state") or "active")
                 for v in self.store.versions(found.id)]
 
     def article(self, law_name: str, number: str, version_date: str | None = None) -> Article:

@@ -264,17 +264,17 @@ def ask(settings: Settings, question: str) -> None:
 @click.pass_obj
 def article(settings: Settings, law: str, number: str, version_date, on_date, as_json) -> None:
     """查看某部法规的某一条，如：lawbot article 人防法 22；--on 2020-01-01 查看当天施行的文本。"""
+    from app.browsing import Library
     from bot.render_text import article_block
-    from kb.lookup import find_article
 
     if on_date and version_date:
         raise click.UsageError("--version 和 --on 只能选一个。")
     if on_date:
-        from kb.upkeep import article_on
+        from app.corpus import article_on
 
         art = article_on(_kb(settings), law, number, on_date)
     else:
-        art = find_article(_kb(settings).store, law, number, version_date, settings.home_region)
+        art = Library(_kb(settings)).article(law, number, version_date)
     if as_json:
         from dataclasses import asdict
 
@@ -290,20 +290,22 @@ def laws(settings: Settings, as_json: bool) -> None:
     """列出已导入的法规及其现行版本。"""
     from dataclasses import asdict
 
-    kb = _kb(settings)
-    rows = kb.store.laws()
+    from app.browsing import Library
+
+    library = Library(_kb(settings))
+    rows = library.laws()
     if as_json:
         for law in rows:
             d = asdict(law)
-            d["versions"] = [v["version_date"] for v in kb.store.versions(law.id)]
+            d["versions"] = [v.version_date for v in library.versions(law)]
             click.echo(json.dumps(d, ensure_ascii=False))
         return
     if not rows:
         click.echo("还没有导入任何法规。可运行：lawbot ingest ../shared/corpus/core")
         return
     for law in rows:
-        versions = kb.store.versions(law.id)
-        older = [v["version_date"] or "未注明日期" for v in versions if not v["is_current"] and v["state"] == "active"]
+        older = [v.version_date or "未注明日期" for v in library.versions(law)
+                 if not v.is_current and v.state == "active"]
         extra = f"；历史版本 {', '.join(older)}" if older else ""
         if law.repealed:
             extra += f"；已于 {law.repealed_on or '（日期未注明）'} 废止"
@@ -316,8 +318,8 @@ def laws(settings: Settings, as_json: bool) -> None:
 @click.pass_obj
 def versions(settings: Settings, law: str) -> None:
     """查看一部法规的各个版本与导入记录。"""
+    from app.corpus import versions as law_versions
     from kb.timefmt import local_time
-    from kb.upkeep import versions as law_versions
 
     found, infos = law_versions(_kb(settings), law)
     states = {"current": "现行", "history": "历史", "replaced": "已被更正", "rolled_back": "已撤回"}
