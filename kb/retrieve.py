@@ -13,6 +13,7 @@ import numpy as np
 
 from kb import intents
 from kb.decide import DEFAULT_DECISION, VIEWS_DECISION, DecisionModel, has_domain_marker
+from kb.decline import default_decline, signals
 from kb.index import SearchIndex
 from kb.model import Article, Hit
 from kb.query import LawCatalog, QueryInfo, understand
@@ -55,10 +56,12 @@ class RetrievalParams:
     specifics_window: int = 3  # top articles checked for a number the question asks for
     ranker: bool = False  # the learned ranker (kb.rank, kb/data/ranker.json) orders the candidates
     rank_depth: int = 30  # how many fused candidates it re-orders
+    learned_decline: bool = False  # the learned decision (kb.decline, kb/data/decline.json) decides
+    unstated_veto: bool = True  # the unstated-specifics rule declines even what the model would answer
 
 
 WITH_VIEWS = RetrievalParams(use_views=True, bm25_weight=0.5, liability_boost=0.008, decision=VIEWS_DECISION,
-                             ranker=True)
+                             ranker=True, learned_decline=True)
 # Views are used when they cover this share of the indexed articles (the core corpus: 84%). A
 # national corpus that happens to contain the core laws (STARD's does) keeps the plain settings:
 # a view channel holding only defence articles would push them into every civil-law answer.
@@ -101,6 +104,7 @@ class SearchResult:
     cosine: float = 0.0  # best dense similarity of the expanded question (the decision's input)
     view_cosine: float = 0.0  # best similarity to a question view (0 without views)
     unstated: str = ""  # number | place | papers: asks a specific no statute states
+    signals: tuple[float, ...] = ()  # the learned decision's features (kb.decline.FEATURES)
 
 
 class Retriever:
@@ -157,16 +161,31 @@ class Retriever:
             return SearchResult(question, tuple(hits), info, 1.0, True, "reference", tuple(refs))
         if not hits:
             return SearchResult(question, (), info, 0.0, False, "empty")
-        model = self.params.decision
-        confidence = model.probability(best_cos, has_domain_marker(question), view_cos)
-        answerable = model.answerable(confidence)
-        reason = "retrieved" if answerable else "low_confidence"
         unstated = intents.unstated_specifics(
             question, [h.article.text for h in hits[: self.params.specifics_window]]) or ""
-        if answerable and unstated:
-            answerable, reason = False, "unstated"
+        row = tuple(signals(question, [h.article.text for h in hits[:3]], [h.score for h in hits[:5]], best_cos,
+                            view_cos, getattr(self.index.bm25, "vocab_dict", None), bool(info.law_ids),
+                            bool(info.regions), unstated))
+        confidence, answerable = self.decide(question, row, best_cos, view_cos)
+        veto = unstated and (self.params.unstated_veto or not self.params.learned_decline)
+        if answerable and veto:
+            answerable = False
+        reason = "retrieved" if answerable else ("unstated" if unstated else "low_confidence")
         return SearchResult(question, tuple(hits), info, confidence, answerable, reason,
-                            cosine=best_cos, view_cosine=view_cos, unstated=unstated)
+                            cosine=best_cos, view_cosine=view_cos, unstated=unstated, signals=row)
+
+    def decide(self, question: str, row: tuple[float, ...], best_cos: float, view_cos: float) -> tuple[float, bool]:
+        """(confidence, answerable): the learned decision when packaged and enabled, else the
+        cosine model of kb.decide. A question without the domain's words must pass the cosine
+        model too: an off-topic question is never answered on the learned model's word alone."""
+        model = self.params.decision
+        domain = has_domain_marker(question)
+        p_cos = model.probability(best_cos, domain, view_cos)
+        learned = default_decline() if self.params.learned_decline else None
+        if learned is None:
+            return p_cos, model.answerable(p_cos)
+        p = learned.probability(list(row))
+        return p, learned.answerable(p) and (domain or model.answerable(p_cos))
 
     def _fuse(self, text: str, info: QueryInfo) -> tuple[list[Hit], float, float]:
         """Candidates ranked (by the learned ranker when there is one, else RRF with bonuses),

@@ -65,3 +65,8 @@ def tokenize(text: str) -> list[str]:
         if tok and tok not in stop and _KEEP.search(tok):
             out.append(tok)
     return out
+
+
+def words_of(text: str) -> list[str]:
+    """Whole jieba words (no sub-words, stopwords kept): what a sentence is about, word by word."""
+    return [w for w in _tokenizer().lcut(text) if _KEEP.search(w)]

@@ -66,6 +66,23 @@ def test_near_misses_are_declined_with_the_right_referral(assistant, question, n
     assert answer.kind == "decline" and needle in answer.help_line and "12348" not in answer.help_line
 
 
+@pytest.mark.parametrize("question, needle", [
+    ("人防工程的防护门今年换新要好多钱", "区县人防办"),  # a current price
+    ("九龙坡人防办几点下班", "区县人防办"),  # office hours
+    ("当兵每个月能拿好多工资", "征兵办公室"),  # a figure no statute states
+    ("出车祸对方全责一直不赔钱怎么起诉", "12348"),  # off the domain altogether
+])
+def test_learned_decision_declines_questions_no_article_answers(assistant, question, needle):
+    """Written after the decision was fitted (not in any set it was fitted on)."""
+    answer = assistant.answer(question, log=False)
+    assert answer.kind == "decline" and not answer.quotes and needle in answer.help_line
+
+
+@pytest.mark.parametrize("question", ["防空洞能租来开店吗", "在军事禁区拍照会被罚吗", "不交易地建设费会怎样"])
+def test_learned_decision_still_answers_everyday_questions(assistant, question):
+    assert assistant.answer(question, log=False).kind == "statute"
+
+
 def test_district_named_leads_with_the_chongqing_article(assistant):
     answer = assistant.answer("渝中区防空警报每年哪天响", log=False)
     assert answer.kind == "statute" and lead(answer) == ("重庆市人民防空条例", 29)
