@@ -41,8 +41,8 @@ Modules:
   ``open_engine(settings, bank_paths=None)`` for one-shot channels (the CLI).
 * :mod:`app.campaign_site` — campaigns as the web's pages use them, each function taking the
   quiz worker's ``QuizOps``: ``landing``, ``schools`` (the pick list), ``register``, ``start``,
-  ``play`` (resume with the time left), ``answer_batch`` (answers arriving together share one
-  commit), ``result``, ``certificate``, ``rank``, ``verify``; for organisers ``create`` (with the
+  ``play`` (resume with the time left), ``answer`` (with its idempotency key; the web worker
+  group-commits the steps arriving together), ``result``, ``certificate``, ``rank``, ``verify``; for organisers ``create`` (with the
   small-pool warning), ``stats`` (the live dashboard), ``export``, ``held`` / ``review``,
   ``valid_certificates``, ``roster``.
 * :mod:`app.config` — settings built once at an entry point: ``load_settings(home, env=None,

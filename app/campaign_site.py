@@ -3,12 +3,11 @@
 never touches the engine or SQL itself.
 
 Students are identified by ``user_ref`` (the web's anonymous signed client id, ``web:…``).
-Answers are recorded in batches (:func:`answer_batch`): the web's quiz worker hands over every
-answer that arrived while it was busy, and they share one commit. No HTTP here.
+The web's quiz worker runs these as steps of one group commit (requests that arrive together
+share one transaction and one fsync, :func:`quizzes.db.group`). No HTTP here.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from quizzes import dashboard
@@ -86,38 +85,35 @@ def item_json(item, now: float) -> dict:
             "remaining_ms": max(0, int((item.deadline_at - now) * 1000)), "deadline_at": item.deadline_at}
 
 
-def answer_batch(ops, jobs: list[tuple]) -> list[dict]:
-    """``jobs``: ``(user_ref, attempt_id, position, shown, order)``. Checks each (owner, the
-    option order the page showed, a choice), records the valid ones in one transaction (next
-    items presented, finished rounds closed, same commit) and describes each outcome."""
-    now = time.time()
-    out: list[dict | None] = [None] * len(jobs)
-    valid, where = [], []
-    for n, (me, attempt_id, position, shown, order) in enumerate(jobs):
-        item = ops.engine.item(attempt_id, position) if mine(ops, attempt_id, me) else None
-        if item is None:
-            out[n] = {"status": "not_found", "message": "没有找到这道题。"}
-        elif order != ",".join(map(str, item.order)):
-            out[n] = {"status": "stale", "message": "页面已过期，请刷新后作答。"}
-        elif not shown:
-            out[n] = {"status": "invalid", "message": "请选择一个答案。"}
-        else:
-            valid.append((attempt_id, position, shown, me))
-            where.append((n, item))
-    results = ops.engine.answer_many(valid) if valid else []
-    for (n, item), (attempt_id, position, _, _), res in zip(where, valid, results):
-        if not isinstance(res, AnswerResult):
-            out[n] = {"status": "invalid", "message": str(res)}
-            continue
-        reply = {"status": res.status, "correct": bool(res.correct), "position": position,
-                 "correct_shown": list(item.correct_shown)}
-        current = ops.engine.current(attempt_id)
-        if current is not None and current.sent_at:
-            reply["next"] = item_json(current, now)
-        elif current is None:
-            reply["finished"] = True
-        out[n] = reply
-    return out
+def answer(ops, user_ref: str, attempt_id: int, position: int, shown: list[int], order: str,
+           key: str | None = None) -> dict:
+    """One answer, checked (owner, the option order the page showed, a choice) and recorded with
+    its idempotency ``key``; the next item is presented (its deadline starts) and a round with
+    nothing left is closed in the same transaction. A retry with the same key gets the original
+    reply again ("accepted", the same next question); another second answer is "duplicate"."""
+    now = ops.clock()
+    item = ops.engine.item(attempt_id, position) if mine(ops, attempt_id, user_ref) else None
+    if item is None:
+        return {"status": "not_found", "message": "没有找到这道题。"}
+    if order != ",".join(map(str, item.order)):
+        return {"status": "stale", "message": "页面已过期，请刷新后作答。"}
+    if not shown:
+        return {"status": "invalid", "message": "请选择一个答案。"}
+    try:
+        res = ops.engine.answer_many([(attempt_id, position, shown, user_ref, key)])[0]
+    except QuizError as exc:
+        return {"status": "invalid", "message": str(exc)}
+    if not isinstance(res, AnswerResult):
+        return {"status": "invalid", "message": str(res)}
+    reply = {"status": res.status, "correct": bool(res.correct), "position": position,
+             "correct_shown": list(item.correct_shown)}
+    # the item after this one: the next question the first reply showed (a replay shows it again)
+    following = ops.engine.item(attempt_id, position + 1) if res.replayed else ops.engine.current(attempt_id)
+    if following is not None and following.sent_at:
+        reply["next"] = item_json(following, now)
+    elif following is None:
+        reply["finished"] = True
+    return reply
 
 
 def result(ops, attempt_id: int, user_ref: str):

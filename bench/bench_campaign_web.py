@@ -30,6 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 SCHOOLS = ("重庆大学", "西南大学", "重庆医科大学", "重庆邮电大学", "重庆交通大学", "西南政法大学", "四川外国语大学",
            "重庆师范大学", "重庆工商大学", "重庆理工大学", "重庆科技大学")
+RUN = uuid.uuid4().hex  # idempotency keys: this run, attempt, position (uuid4 per answer costs a syscall)
 CSRF = re.compile(r'name="lawbot-csrf" content="([^"]+)"')
 
 
@@ -55,48 +56,73 @@ class Stats:
         self.times.setdefault(kind, []).append(seconds * 1000)
 
 
-async def timed(stats: Stats, kind: str, call):
-    t = time.perf_counter()
-    r = await call
-    stats.add(kind, time.perf_counter() - t)
-    return r
+class Phone:
+    """One student's browser: its own cookies over the shared aiohttp session (a cookie jar per
+    student would cost a client per student; the server sets one signed client-id cookie)."""
+
+    def __init__(self, session, base: str, stats: Stats):
+        self.session, self.base, self.stats, self.cookies = session, base, stats, {}
+
+    async def call(self, kind: str, method: str, path: str, **kw) -> tuple[int, dict, str]:
+        headers = dict(kw.pop("headers", {}))
+        if self.cookies:
+            headers["cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        t = time.perf_counter()
+        async with self.session.request(method, self.base + path, headers=headers, allow_redirects=False,
+                                        **kw) as r:
+            text = await r.text()
+            for value in r.headers.getall("set-cookie", ()):
+                name, _, rest = value.partition("=")
+                self.cookies[name.strip()] = rest.split(";", 1)[0]
+            self.stats.add(kind, time.perf_counter() - t)
+            return r.status, r.headers, text
 
 
-async def student(n: int, base: str, transport, code: str, stats: Stats, start: asyncio.Event) -> None:
-    import httpx
-
+async def student(n: int, session, base: str, code: str, stats: Stats, start: asyncio.Event) -> None:
     await start.wait()
-    # Not closed per student: closing a client closes the transport all students share.
-    c = httpx.AsyncClient(base_url=base, transport=transport, timeout=120)
-    if True:
+    phone = Phone(session, base, stats)
+    try:
+        _, _, page = await phone.call("landing", "GET", f"/c/{code}")
+        token = CSRF.search(page).group(1)
+        head = {"x-csrf-token": token}
+        await phone.call("register", "POST", f"/c/{code}/register", headers=head, data={
+            "name": f"学生{n:05d}", "school": SCHOOLS[n % len(SCHOOLS)]})
+        _, headers, _ = await phone.call("start", "POST", f"/c/{code}/start", headers=head, data={"kind": "scored"})
+        play = headers["location"]
+        attempt = int(play.rsplit("/", 1)[1])
+        json_head = {**head, "accept": "application/json"}
+        _, _, body = await phone.call("question", "GET", play, headers=json_head)
+        q = json.loads(body)["question"]
+        while q is not None:
+            data = {"position": str(q["position"]), "order": ",".join(map(str, q["order"])), "choice": "0"}
+            _, _, text = await phone.call("answer", "POST", f"{play}/answer", data=data, headers={
+                **json_head, "idempotency-key": f"{RUN}-{attempt}-{q['position']}"})
+            body = json.loads(text)
+            if body.get("status") == "accepted":
+                stats.acks.append((attempt, q["position"]))
+            else:
+                stats.errors.append(f"answer {body.get('status')}")
+            q = body.get("next")
+        _, _, page = await phone.call("result", "GET", f"/c/{code}/result/{attempt}")
+        if "得分" not in page:
+            stats.errors.append("result page without a score")
+    except Exception as exc:  # noqa: BLE001 - counted and reported, the run goes on
+        stats.errors.append(f"{type(exc).__name__}: {exc}"[:200])
+
+
+def server_cpu(home: Path) -> float:
+    """CPU seconds used so far by the server started on ``home`` (its master and workers):
+    read from /proc, so the figure holds however busy the machine is."""
+    ticks, procs = os.sysconf("SC_CLK_TCK"), {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            r = await timed(stats, "landing", c.get(f"/c/{code}"))
-            token = CSRF.search(r.text).group(1)
-            head = {"x-csrf-token": token}
-            r = await timed(stats, "register", c.post(f"/c/{code}/register", headers=head, data={
-                "name": f"学生{n:05d}", "school": SCHOOLS[n % len(SCHOOLS)]}))
-            r = await timed(stats, "start", c.post(f"/c/{code}/start", headers=head, data={"kind": "scored"},
-                                                   follow_redirects=False))
-            play = r.headers["location"]
-            attempt = int(play.rsplit("/", 1)[1])
-            json_head = {**head, "accept": "application/json"}
-            r = await timed(stats, "question", c.get(play, headers=json_head))
-            q = r.json()["question"]
-            while q is not None:
-                data = {"position": q["position"], "order": ",".join(map(str, q["order"])), "choice": "0"}
-                r = await timed(stats, "answer", c.post(f"{play}/answer", data=data, headers={
-                    **json_head, "idempotency-key": uuid.uuid4().hex}))
-                body = r.json()
-                if body.get("status") == "accepted":
-                    stats.acks.append((attempt, q["position"]))
-                else:
-                    stats.errors.append(f"answer {body.get('status')}")
-                q = body.get("next")
-            r = await timed(stats, "result", c.get(f"/c/{code}/result/{attempt}"))
-            if "得分" not in r.text:
-                stats.errors.append("result page without a score")
-        except Exception as exc:  # noqa: BLE001 - counted and reported, the run goes on
-            stats.errors.append(f"{type(exc).__name__}: {exc}"[:200])
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except OSError:
+            continue
+        procs[int(stat.parent.name)] = (int(fields[1]), int(fields[11]) + int(fields[12]), cmdline)
+    masters = {pid for pid, (_, _, cmd) in procs.items() if str(home).encode() in cmd and b"web" in cmd}
+    return sum(t for pid, (ppid, t, _) in procs.items() if pid in masters or ppid in masters) / ticks
 
 
 def pct(values: list[float], q: float) -> float:
@@ -122,22 +148,25 @@ def verify(home: Path, code: str, stats: Stats) -> dict:
 
 
 async def run_round(base: str, home: Path, code: str, students: int) -> dict:
-    import httpx
+    import aiohttp
 
     stats = Stats()
     start = asyncio.Event()
-    limits = httpx.Limits(max_connections=students, max_keepalive_connections=students)
-    transport = httpx.AsyncHTTPTransport(limits=limits)
-    tasks = [asyncio.create_task(student(n, base, transport, code, stats, start)) for n in range(students)]
-    await asyncio.sleep(0.1)
-    t0 = time.perf_counter()
-    start.set()
-    await asyncio.gather(*tasks)
-    wall = time.perf_counter() - t0
-    await transport.aclose()
+    connector = aiohttp.TCPConnector(limit=students, limit_per_host=students)
+    async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar(),
+                                     timeout=aiohttp.ClientTimeout(total=120)) as session:
+        tasks = [asyncio.create_task(student(n, session, base, code, stats, start)) for n in range(students)]
+        await asyncio.sleep(0.1)
+        t0, cpu0, server0 = time.perf_counter(), time.process_time(), server_cpu(home)
+        start.set()
+        await asyncio.gather(*tasks)
+        wall, client_cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        server = server_cpu(home) - server0
     answers = stats.times.get("answer", [])
     return {
-        "students": students, "seconds": round(wall, 1),
+        "students": students, "seconds": round(wall, 1), "client_cpu_seconds": round(client_cpu, 1),
+        "server_cpu_seconds": round(server, 1),
+        "server_cpu_ms_per_student_round": round(1000 * server / max(1, students), 1),
         "acknowledged_answers_per_s": round(len(stats.acks) / wall, 1),
         "latency_ms": {k: {"n": len(v), "p50": pct(v, .5), "p95": pct(v, .95), "p99": pct(v, .99)}
                        for k, v in stats.times.items()},

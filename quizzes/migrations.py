@@ -346,3 +346,11 @@ def m0004_rosters_student_numbers_purge(db: Database) -> None:
         ) WITHOUT ROWID;
         """,
     )
+
+
+@migrations(name="0005_answer_idempotency_key")
+def m0005_answer_idempotency_key(db: Database) -> None:
+    """The idempotency key the answer was sent with, committed with the answer itself: a retry
+    carrying the same key is answered with the original outcome (not "duplicate"), with no
+    second table written on the hot path."""
+    _run(db, "ALTER TABLE answers ADD COLUMN idem_key TEXT")

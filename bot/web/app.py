@@ -26,9 +26,11 @@ from bot.web.security import (CLIENT_COOKIE, CLIENT_HEADER, BodyLimit, ClientIds
 log = logging.getLogger("web")
 LOGIN_ATTEMPTS_PER_MINUTE = 10
 MAX_BODY = 64 * 1024  # any form or JSON body but a law upload
-ROUTERS = ("bot.web.routes.citizens", "bot.web.routes.laws", "bot.web.routes.basics", "bot.web.routes.api",
-           "bot.web.routes.staff", "bot.web.routes.staff_corpus", "bot.web.routes.staff_review", "bot.web.routes.widget",
-           "bot.web.routes.campaigns", "bot.web.routes.staff_campaigns")
+# Campaign pages first: a 6·5 round is by far the busiest traffic, and a request is matched
+# against the routers in this order (their paths, /c/… and /verify/…, overlap no other router's).
+ROUTERS = ("bot.web.routes.campaigns", "bot.web.routes.citizens", "bot.web.routes.laws", "bot.web.routes.basics",
+           "bot.web.routes.api", "bot.web.routes.staff", "bot.web.routes.staff_corpus", "bot.web.routes.staff_review",
+           "bot.web.routes.widget", "bot.web.routes.staff_campaigns")
 STATUS_TEXT = {400: "请求有误，请检查后重试。", 401: "请先登录。", 403: "没有权限访问这个页面。",
                404: "没有找到这个页面。", 405: "不支持这种访问方式。", 413: "提交的内容太大。",
                422: "提交的内容格式不对，请检查后重试。", 429: "您操作有点频繁，请稍等一分钟再试。感谢理解！",

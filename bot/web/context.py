@@ -40,9 +40,21 @@ def ctx(request: Request) -> WebContext:
     return request.app.state.ctx
 
 
+PATHS_KEPT = 4096  # remembered route paths per process (the nav links and static files of every page)
+
+
 def path_for(request: Request, name: str, **params) -> str:
-    """A route's path below the app's mount point (``--root-path`` behind a proxy)."""
-    path = str(request.app.url_path_for(name, **{k: str(v) for k, v in params.items()}))
+    """A route's path below the app's mount point (``--root-path`` behind a proxy). Remembered
+    per app: the routes never change once it is built, and looking a name up walks every route
+    (dozens per page otherwise)."""
+    app = request.app
+    key = (name, *sorted((k, str(v)) for k, v in params.items()))
+    paths = app.__dict__.setdefault("_lawbot_paths", {})
+    path = paths.get(key)
+    if path is None:
+        if len(paths) >= PATHS_KEPT:
+            paths.clear()
+        path = paths[key] = str(app.url_path_for(name, **dict(key[1:])))
     root = request.scope.get("root_path", "") or ""
     return path if not root or path.startswith(root + "/") else root.rstrip("/") + path
 

@@ -28,6 +28,7 @@ def build_templates(directory: Path) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(directory))
     env = templates.env
     env.autoescape = True
+    env.auto_reload = False  # templates ship with the code: no stat() of each file on every page
     env.trim_blocks = env.lstrip_blocks = True
     env.filters["date_cn"] = date_cn
     env.globals["path_for"] = path_for

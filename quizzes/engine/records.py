@@ -121,11 +121,13 @@ class AnswerResult:
     # accepted: recorded now. duplicate: this item already had an answer/timeout (nothing changed).
     # late: after the deadline (a timeout is recorded if none was). closed: the attempt is finished
     # or the campaign window has ended. not_yours: another account's attempt. not_current: the
-    # item was never presented.
+    # item was never presented. ``replayed``: "accepted" again for a retry carrying the key
+    # the answer was first recorded with (nothing changed).
     status: str
     item: Item | None = None
     correct: bool = False
     flagged: bool = False
+    replayed: bool = False
 
 
 @dataclass(frozen=True)

@@ -214,8 +214,13 @@ class Rounds:
         return _item(row) if row else None
 
     @locked
-    def answer(self, attempt_id: int, position: int, shown: Sequence[int], user_ref: str) -> AnswerResult:
+    def answer(self, attempt_id: int, position: int, shown: Sequence[int], user_ref: str,
+               key: str | None = None) -> AnswerResult:
         """Record an answer exactly once (INSERT guarded by the primary key, committed).
+
+        ``key``: the request's idempotency key, stored with the answer; a retry with the same key
+        gets the original outcome again ("accepted", ``replayed``), any other second answer
+        to the item is a "duplicate".
 
         ``shown``: the options chosen, as positions in the shuffled order the participant saw.
         Raises NotFound for an unknown attempt/item and QuizError for an empty or out-of-range
@@ -224,12 +229,12 @@ class Rounds:
         recorded instead (if there was no row yet)."""
         now = self.clock()
         with db.write(self.conn):
-            return self._answer(now, attempt_id, position, shown, user_ref)
+            return self._answer(now, attempt_id, position, shown, user_ref, key)
 
     @locked
-    def answer_many(self, answers: Sequence[tuple[int, int, Sequence[int], str]], *,
+    def answer_many(self, answers: Sequence[tuple], *,
                     present_next: bool = True) -> list[AnswerResult | QuizError]:
-        """Several answers ``(attempt_id, position, shown, user_ref)`` in one transaction: one
+        """Several answers ``(attempt_id, position, shown, user_ref[, key])`` in one transaction: one
         commit (one fsync) for all, so a web server can record the answers that arrive together
         at the rate of the disk's commits times the batch size. Each gets its AnswerResult, or
         the QuizError (NotFound, invalid choice) it raised — others in the batch are unaffected.
@@ -239,9 +244,9 @@ class Rounds:
         now = self.clock()
         out: list[AnswerResult | QuizError] = []
         with db.write(self.conn):
-            for attempt_id, position, shown, user_ref in answers:
+            for attempt_id, position, shown, user_ref, *key in answers:
                 try:
-                    res = self._answer(now, attempt_id, position, shown, user_ref)
+                    res = self._answer(now, attempt_id, position, shown, user_ref, *key)
                 except QuizError as exc:
                     out.append(exc)
                     continue
@@ -268,20 +273,22 @@ class Rounds:
                 (now, now, attempt_id, attempt_id, row[1]))
 
     def _answer(self, now: float, attempt_id: int, position: int, shown: Sequence[int],
-                user_ref: str) -> AnswerResult:
+                user_ref: str, key: str | None = None) -> AnswerResult:
         """answer() inside the caller's write transaction."""
         row = self._one(
             "SELECT t.user_ref, t.status, t.kind, t.seconds_per_question, c.ends_at, a.outcome,"
-            f" a.correct, {_ITEM_COLUMNS} FROM attempt_items i JOIN attempts t ON t.id = i.attempt_id"
+            f" a.correct, a.idem_key, {_ITEM_COLUMNS} FROM attempt_items i JOIN attempts t ON t.id = i.attempt_id"
             " LEFT JOIN campaigns c ON c.id = t.campaign_id"
             " LEFT JOIN answers a ON a.attempt_id = i.attempt_id AND a.position = i.position"
             " WHERE i.attempt_id=? AND i.position=?", (attempt_id, position))
         if row is None:
             raise NotFound("没有找到这道题。")
-        owner, status, kind, seconds, ends_at, outcome, was_correct = row[:7]
-        item = _item(row[7:])
+        owner, status, kind, seconds, ends_at, outcome, was_correct, was_key = row[:8]
+        item = _item(row[8:])
         if owner != str(user_ref):
             return AnswerResult("not_yours", item)
+        if outcome == "answered" and key and key == was_key:  # the same request again: same outcome
+            return AnswerResult("accepted", item, bool(was_correct), replayed=True)
         if status != "open" or (kind == "scored" and now >= ends_at):
             return AnswerResult("closed", item)
         if not item.sent_at:
@@ -299,8 +306,8 @@ class Rounds:
         flagged = latency < MIN_HUMAN_MS
         self.conn.execute(
             "INSERT INTO answers(attempt_id, position, outcome, choice, correct, answered_at,"
-            " latency_ms, flagged) VALUES (?,?,'answered',?,?,?,?,?)",
-            (attempt_id, position, json.dumps(chosen), int(correct), now, latency, int(flagged)))
+            " latency_ms, flagged, idem_key) VALUES (?,?,'answered',?,?,?,?,?,?)",
+            (attempt_id, position, json.dumps(chosen), int(correct), now, latency, int(flagged), key or None))
         if flagged:
             self.conn.execute("UPDATE attempts SET flagged=1 WHERE id=?", (attempt_id,))
         return AnswerResult("accepted", item, correct, flagged)

@@ -27,7 +27,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from app import campaign_site as site
 from bot.web.campaign_worker import quiz
 from bot.web.context import ctx, path_for
-from bot.web.deps import Refused, check_csrf, client_id, render
+from bot.web.deps import Refused, check_csrf, client_id, form as form_of, render
 from bot.web.idempotency import new_key, valid_key
 
 log = logging.getLogger("web.campaigns")
@@ -37,9 +37,10 @@ NO_CAMPAIGN = "没有找到这个活动，请核对二维码或链接。"
 REQUESTS_PER_MINUTE = 60  # answers, registrations and starts per student: one a second is not human
 
 
-def limit(request: Request) -> None:
+async def limit(request: Request) -> None:
     """Per-client rate limit of the state-changing campaign requests (keyed by the student's
-    client id, not the address: a campus shares a few addresses)."""
+    client id, not the address: a campus shares a few addresses). Async: a plain function would
+    cost every answer a hop to the thread pool."""
     from bot.web.ratelimit import RateLimiter
 
     state = request.app.state
@@ -64,12 +65,14 @@ def _to(request: Request, name: str, note: str = "", **params) -> RedirectRespon
     return RedirectResponse(url + (f"?note={quote(note)}" if note else ""), status_code=303)
 
 
-async def _run(request: Request, fn, missing: str = NO_CAMPAIGN):
-    """``fn(ops)`` on the quiz worker; an unknown campaign or round is a polite 404."""
+async def _run(request: Request, fn, missing: str = NO_CAMPAIGN, *, writes: bool = True):
+    """``fn(ops)`` on the quiz worker (a step of the next group commit when it ``writes``);
+    an unknown campaign or round is a polite 404."""
     from quizzes.errors import NotFound
 
+    worker = quiz(request)
     try:
-        found = await quiz(request).run(fn)
+        found = await (worker.step(fn) if writes else worker.run(fn))
     except NotFound:
         raise Refused(missing, 404) from None
     if found is None:
@@ -119,11 +122,11 @@ async def register_form(request: Request, code: str, note: str = "", s: str = ""
 async def register(request: Request, code: str):
     from quizzes.errors import NotFound, QuizError
 
-    form = await request.form()
+    form = await form_of(request)
     data = {k: str(form.get(k, "") or "")[:100] for k in ("name", "school", "college", "class", "student_no")}
     me = user_ref(request)
     try:
-        c = await quiz(request).run(lambda ops: site.register(ops, code, me, data))
+        c = await quiz(request).step(lambda ops: site.register(ops, code, me, data))
     except NotFound:
         raise Refused(NO_CAMPAIGN, 404) from None
     except QuizError as exc:
@@ -138,11 +141,11 @@ async def register(request: Request, code: str):
 async def start(request: Request, code: str):
     from quizzes.errors import NotFound, QuizError
 
-    form = await request.form()
+    form = await form_of(request)
     kind = "practice" if form.get("kind") == "practice" else "scored"
     me = user_ref(request)
     try:
-        c, attempt_id = await quiz(request).run(lambda ops: site.start(ops, code, me, kind))
+        c, attempt_id = await quiz(request).step(lambda ops: site.start(ops, code, me, kind))
     except NotFound:
         raise Refused(NO_CAMPAIGN, 404) from None
     except QuizError as exc:
@@ -180,7 +183,7 @@ NOTES = {"duplicate": "这道题已经作答过，以第一次的答案为准。
 async def answer(request: Request, code: str, attempt_id: int):
     """One answer: ``position``, ``order`` (the option order the page showed), ``choice`` (shown
     positions; repeatable), ``idem`` (or an ``Idempotency-Key`` header)."""
-    form = await request.form()
+    form = await form_of(request)
     me = user_ref(request)
     try:
         position = int(form.get("position", ""))
@@ -191,10 +194,12 @@ async def answer(request: Request, code: str, attempt_id: int):
     key = request.headers.get("idempotency-key") or str(form.get("idem", ""))[:100]
     if key and not valid_key(key):
         raise Refused("请求有误，请刷新页面后再试。", 400)
-    # Exactly once without a second database: the engine keys each answer by (attempt, position),
-    # so a retry (same key or not, another tab) finds the first answer and reports "duplicate"
-    # with its outcome. Answers arriving together share one commit (see web.campaign_worker).
-    result = await quiz(request).answer((me, attempt_id, position, shown, order), site.answer_batch)
+    # Exactly once without a second database: the engine keys each answer by (attempt, position)
+    # and stores the idempotency key with it, so a retry with the same key gets the original
+    # reply and any other second answer (another tab) "duplicate". Requests arriving together
+    # share one commit (see web.campaign_worker).
+    result = await quiz(request).step(lambda ops: site.answer(ops, me, attempt_id, position, shown, order,
+                                                              key or None))
     if wants_json(request):
         status = 200 if result["status"] in ("accepted", "duplicate", "late", "closed") else 409
         return JSONResponse(result, status_code=status)
@@ -211,7 +216,7 @@ async def answer(request: Request, code: str, attempt_id: int):
 async def result_page(request: Request, code: str, attempt_id: int):
     me = user_ref(request)
     attempt, res, c, row, ranked = await _run(request, lambda ops: site.result(ops, attempt_id, me),
-                                              "没有找到这一轮答题。")
+                                              "没有找到这一轮答题。", writes=False)  # finished rounds only
     if res is None:
         return _to(request, "campaign_play", code=code, attempt_id=attempt_id)
     return render(request, "campaign/result.html", c=c, attempt=attempt, res=res, row=row, ranked=ranked)
@@ -225,7 +230,8 @@ async def certificate(request: Request, code: str, attempt_id: int, fmt: str):
     if fmt not in ("png", "pdf"):
         raise Refused("没有找到这个页面。", 404)
     me = user_ref(request)
-    cert, c = await _run(request, lambda ops: site.certificate(ops, attempt_id, me), "没有找到这一轮答题。")
+    cert, c = await _run(request, lambda ops: site.certificate(ops, attempt_id, me), "没有找到这一轮答题。",
+                         writes=False)
     if cert is None:
         raise Refused("这一轮没有证书（未达到合格分数）。", 404)
     base = str(request.base_url).rstrip("/")
@@ -245,7 +251,7 @@ async def rank(request: Request, code: str):
     from quizzes.ranking import mask_name
 
     me = user_ref(request)
-    c, row, ranked, top, schools = await _run(request, lambda ops: site.rank(ops, code, me, TOP))
+    c, row, ranked, top, schools = await _run(request, lambda ops: site.rank(ops, code, me, TOP), writes=False)
     return render(request, "campaign/rank.html", c=c, row=row, ranked=ranked, top=top, schools=schools,
                   mask=mask_name)
 
