@@ -10,15 +10,31 @@ it was, so "第15条" after a decline still means the law discussed before.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from kb.answer import Answer
 from kb.followup import Discussed
 
 
+MAX_CONTEXT_LAW = 100  # characters of a law name carried between turns by a stateless channel
+MAX_CONTEXT_QUESTION = 600  # characters of the previous question carried likewise
+
+
 @dataclass(frozen=True)
 class Conversation:
     discussed: Discussed | None = None
+
+    @classmethod
+    def carried(cls, law: str = "", article: str = "", question: str = "") -> "Conversation":
+        """The conversation a stateless channel (the web page, an API client) carries between
+        requests: the law and article of the last answer and the question that led there. Too
+        long or missing parts are cut or dropped; no law means nothing was discussed."""
+        law = (law or "").strip()[:MAX_CONTEXT_LAW]
+        if not law:
+            return cls()
+        m = re.match(r"\s*([0-9]{1,4})", article or "")
+        return cls(Discussed(law, int(m.group(1)) if m else 0, (question or "").strip()[:MAX_CONTEXT_QUESTION]))
 
     def after(self, answer: Answer) -> "Conversation":
         """The conversation once ``answer`` was given."""

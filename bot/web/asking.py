@@ -22,12 +22,17 @@ def user_ref(request: Request) -> str:
     return f"web:{client_id(request)}"
 
 
-async def ask(request: Request, question: str, context_law: str = "", context_article: str = "") -> AnswerView:
-    """The answer to ``question``; raises :class:`Refused` (429) over the client's limit."""
+async def ask(request: Request, question: str, context_law: str = "", context_article: str = "",
+              context_question: str = "") -> AnswerView:
+    """The answer to ``question`` in the conversation the page (or API client) carries: the law,
+    article and question of the last answer; raises :class:`Refused` (429) over the client's limit."""
+    from app.conversation import Conversation
+
     c = ctx(request)
     wait = c.limiter.allow(client_address(request))
     if wait:
         raise Refused(SLOW_DOWN, 429, int(wait))
-    reply = await c.services.ask(question or "", user_ref(request), context_law[:MAX_CONTEXT])
+    conversation = Conversation.carried(context_law, context_article[:MAX_CONTEXT], context_question)
+    reply = await c.services.ask(question or "", user_ref(request), conversation)
     shown = question if len(question) <= SHOWN_QUESTION else question[:SHOWN_QUESTION] + "……"
     return replace(answer_view(reply, FAQ_DISCLAIMER), question=shown)  # as typed (escaped on the page)

@@ -49,13 +49,15 @@ class WebServices:
         self._store = Worker("web-store", lambda: StoreSide(kb()))
         self._admin = Worker("web-admin", uploads)
 
-    async def ask(self, text: str, user_ref: str, context_law: str = ""):
+    async def ask(self, text: str, user_ref: str, conversation=None):
         """The reply to a citizen's question (:class:`app.answering.Reply`), logged; a follow-up
-        citing an article of no named law is asked about ``context_law`` (the law just shown)."""
+        (那第二十五条呢？ / 罚多少？) is resolved against ``conversation``
+        (:class:`app.conversation.Conversation`, what the page last showed), as in the other chats."""
         def answer(ops):
-            from app.followup import in_context
+            from app.conversation import Conversation
 
-            return ops.ask(in_context(ops.store, text, context_law), channel=CHANNEL, user_ref=user_ref)
+            reply, _ = (conversation or Conversation()).ask(ops, text, channel=CHANNEL, user_ref=user_ref)
+            return reply
 
         return await self._answer.run(answer)
 

@@ -92,6 +92,7 @@ class AnswerView:
     log_id: int | None = None
     context_law: str = ""  # the law just shown, for follow-up questions
     context_article: str = ""
+    context_question: str = ""  # the question (as resolved) that led to it (罚多少？ continues it)
 
     @property
     def answered(self) -> bool:
@@ -102,8 +103,9 @@ class AnswerView:
         for key in ("quotes", "related", "basis"):
             data[key] = [_article_json(a) for a in data[key]]
         data["answered"] = self.answered
-        data["context"] = {"law": self.context_law, "article": self.context_article}
-        data.pop("context_law"), data.pop("context_article")
+        data["context"] = {"law": self.context_law, "article": self.context_article,
+                           "question": self.context_question}
+        data.pop("context_law"), data.pop("context_article"), data.pop("context_question")
         return data
 
 
@@ -131,7 +133,8 @@ def answer_view(reply, disclaimer_faq: str) -> AnswerView:
         message=answer.message, basis_line=reply.basis_line(), basis=basis, disclaimer=disclaimer,
         help_line=answer.help_line, log_id=answer.log_id,
         context_law=lead.law_title if lead else "", context_article=(
-            f"{lead.number}{lead.suffix}" if lead else ""))
+            f"{lead.number}{lead.suffix}" if lead else ""),
+        context_question=answer.question if lead and answer.kind == "statute" else "")
 
 
 @dataclass(frozen=True)

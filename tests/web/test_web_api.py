@@ -12,7 +12,7 @@ def test_api_ask_returns_the_quoted_article_and_a_retry_is_not_logged_twice(clie
     assert quote["citation"] == "《中华人民共和国人民防空法》第二十二条" and quote["version_date"] == "2009-08-27"
     assert quote["path"] == "/law/中华人民共和国人民防空法/22"
     assert "不构成法律意见" in first["disclaimer"] and "12348" in first["help_line"]
-    assert first["context"] == {"law": "中华人民共和国人民防空法", "article": "22"}
+    assert first["context"] == {"law": "中华人民共和国人民防空法", "article": "22", "question": "人防法第二十二条"}
     again = client.post("/api/ask", json={"question": "人防法第二十二条"}, headers=headers).json()
     assert again == first
     db = sqlite3.connect(web_home / "lawbot.db")

@@ -30,6 +30,7 @@ MAX_USER = 64
 class Context(BaseModel):
     law: str = Field("", max_length=100, description="上一条回答所引的法规（用于“那第二十五条呢？”这样的追问）")
     article: str = Field("", max_length=20, description="上一条回答所引的条号")
+    question: str = Field("", max_length=4 * MAX_QUESTION, description="上一条回答所答的问题（用于“罚多少？”这样的追问）")
 
 
 class AskBody(BaseModel):
@@ -55,7 +56,7 @@ async def api_ask(request: Request, body: AskBody, idempotency_key: str | None =
 
     async def work():
         context = body.context or Context()
-        view = await ask(request, body.question, context.law, context.article)
+        view = await ask(request, body.question, context.law, context.article, context.question)
         return view.as_json()
 
     return await once(c.idempotency, f"ask:{ref}", idempotency_key, work)

@@ -35,18 +35,20 @@ async def _counts(request: Request):
 @router.get("/", name="chat")
 async def chat(request: Request):
     return render(request, "chat.html", views=[], counts=await _counts(request), examples=EXAMPLES,
-                  max_question=MAX_QUESTION, context_law="", context_article="")
+                  max_question=MAX_QUESTION, context_law="", context_article="", context_question="")
 
 
 @router.post("/ask", name="ask", dependencies=[Depends(check_csrf)])
 async def ask_form(request: Request):
     form = await request.form()
     question = str(form.get("q", ""))
-    view = await ask(request, question, str(form.get("ctx_law", "")), str(form.get("ctx_article", "")))
+    view = await ask(request, question, str(form.get("ctx_law", "")), str(form.get("ctx_article", "")),
+                     str(form.get("ctx_q", "")))
     if _fetching(request):
         return render(request, "_exchange.html", view=view)
     return render(request, "chat.html", views=[view], counts=None, examples=EXAMPLES,
-                  max_question=MAX_QUESTION, context_law=view.context_law, context_article=view.context_article)
+                  max_question=MAX_QUESTION, context_law=view.context_law, context_article=view.context_article,
+                  context_question=view.context_question)
 
 
 @router.post("/feedback", name="feedback", dependencies=[Depends(check_csrf)])

@@ -19,7 +19,7 @@ router = APIRouter()
 async def embed(request: Request):
     headers = embed_headers(ctx(request).web.embed_origins)
     return render(request, "embed.html", headers=headers, views=[], counts=None, examples=EXAMPLES[:2],
-                  max_question=MAX_QUESTION, context_law="", context_article="")
+                  max_question=MAX_QUESTION, context_law="", context_article="", context_question="")
 
 
 @router.get("/widget.js", name="widget_js")

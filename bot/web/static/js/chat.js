@@ -1,6 +1,6 @@
 /* The chat page: posts the question form and inserts the answer the server rendered (escaped
    there; nothing user-typed is ever put into HTML here). Keeps the law/article just shown in the
-   form so a follow-up ("那第二十五条呢？") is asked in context. Works as a plain form without it. */
+   form so a follow-up ("那第二十五条呢？", "罚多少？") is asked in context. Works as a plain form without it. */
 (function () {
   "use strict";
   var form = document.getElementById("ask");
@@ -33,6 +33,7 @@
       if (law) {
         form.elements.ctx_law.value = law;
         form.elements.ctx_article.value = art || "";
+        form.elements.ctx_q.value = node.getAttribute("data-context-question") || "";
       }
     }
     (node || list.lastElementChild).scrollIntoView({ block: "start", behavior: "smooth" });
