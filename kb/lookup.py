@@ -6,14 +6,14 @@ import re
 from kb.errors import NotFoundError
 from kb.model import Article, Law
 from kb.numerals import cn_to_int
-from kb.query import LawCatalog, pick
+from kb.query import pick
 from kb.store import Store
 
 _NUMBER = re.compile(r"^第?\s*([0-9０-９]+|[零〇一二两三四五六七八九十百千]+)\s*条?(之[一二三四五六七八九十]+)?$")
 
 
 def find_law(store: Store, name: str, home_region: str = "重庆市") -> Law:
-    catalog = LawCatalog.from_laws(store.laws())
+    catalog = store.catalog()
     cleaned = name.strip().strip("《》")
     ids = catalog.aliases.get(cleaned)
     if not ids:

@@ -13,7 +13,6 @@ from kb.embed import vector_space
 from kb.errors import IndexMissingError, QuestionTooLongError
 from kb.index import SearchIndex, build_index, current_generation, index_meta
 from kb.normalize import MAX_QUESTION, TOO_LONG, too_long
-from kb.query import LawCatalog
 from kb.retrieve import Retriever, RetrievalParams, SearchResult
 from kb.settings import Settings
 from kb.store import Store
@@ -108,7 +107,7 @@ class KnowledgeBase:
                 if vector_space(index.model_id) != vector_space(self.embedder.model_id):
                     raise IndexMissingError(
                         f"索引由模型 {index.model_id} 建立，与当前设置不符：请运行 lawbot reindex。")
-                catalog = LawCatalog.from_laws(self.store.laws())
+                catalog = self.store.catalog()
                 self._retriever = Retriever(self.store, index, self.embedder, catalog,
                                             self.settings.home_region, self._params)
                 self._generation = gen

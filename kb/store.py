@@ -20,6 +20,7 @@ from kb import audit, dbopen
 from kb.errors import CorpusChangeError, ReadOnlyHomeError, VersionConflictError
 from kb.migrations import migrations
 from kb.model import Article, ArticleChange, Law, ParsedArticle, ParsedLaw
+from kb.query import LawCatalog
 
 CN_PREFIX = "中华人民共和国"
 
@@ -117,6 +118,7 @@ class Store:
             conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")
         self.db = WriteDatabase(conn)
+        self._catalog: tuple[int, LawCatalog] | None = None  # (revision it was built at, catalog)
         if not self.read_only or not self.path.exists():  # in memory when there is no file to read
             migrations.apply(self.db)
         elif migrations.pending(self.db):
@@ -145,12 +147,15 @@ class Store:
         ``replace``: then it corrects that version, which is kept as ``replaced`` for the audit."""
         content_hash = version_hash(parsed)
         with self.db.atomic():
-            law_id = self._upsert_law(parsed)
+            law_id, renamed = self._upsert_law(parsed)
             same = self._one("SELECT id, state FROM versions WHERE law_id=? AND content_hash=?",
                              (law_id, content_hash))
             if same and same[1] == "active":
-                self.db.execute("UPDATE versions SET effective_date=? WHERE id=? AND effective_date IS NULL",
-                                (parsed.effective_date, same[0]))
+                dated = self.db.execute("UPDATE versions SET effective_date=? WHERE id=? AND effective_date IS NULL"
+                                        " AND ? IS NOT NULL", (parsed.effective_date, same[0],
+                                                               parsed.effective_date)).rowcount
+                if renamed or dated:  # same text, new names or dates: lookups must see them
+                    self._bump_revision()
                 report = LoadReport(source, parsed.title, "unchanged", parsed.version_date,
                                     len(parsed.articles))
                 self._log(report)
@@ -291,17 +296,20 @@ class Store:
             self.db.execute("INSERT INTO ingest_log (source, action, detail) VALUES (?, 'failed', ?)",
                             (source, json.dumps({"error": message}, ensure_ascii=False)))
 
-    def _upsert_law(self, parsed: ParsedLaw) -> int:
+    def _upsert_law(self, parsed: ParsedLaw) -> tuple[int, bool]:
+        """The law's id, and whether its row is new or its names, level or region changed."""
         row = self._one("SELECT id FROM laws WHERE title=?", (parsed.title,))
         names = json.dumps(list(parsed.short_names), ensure_ascii=False)
         if row:
-            self.db.execute("UPDATE laws SET short_names=?, level=?, region=? WHERE id=?",
-                            (names, parsed.level, parsed.region, row[0]))
-            return row[0]
+            changed = self.db.execute(
+                "UPDATE laws SET short_names=?, level=?, region=? WHERE id=?"
+                " AND (short_names IS NOT ? OR level IS NOT ? OR region IS NOT ?)",
+                (names, parsed.level, parsed.region, row[0], names, parsed.level, parsed.region)).rowcount
+            return row[0], changed > 0
         cur = self.db.execute(
             "INSERT INTO laws (title, short_names, level, region, status) VALUES (?, ?, ?, ?, ?)",
             (parsed.title, names, parsed.level, parsed.region, parsed.status))
-        return cur.lastrowid
+        return cur.lastrowid, True
 
     def _insert_version(self, law_id: int, parsed: ParsedLaw, content_hash: str, source: str) -> int:
         history = json.dumps([[h.date, h.text] for h in parsed.history], ensure_ascii=False)
@@ -390,6 +398,15 @@ class Store:
                     current_version_id=r[5], version_date=r[6], status=r[7], article_count=r[8] or 0,
                     repealed_on=r[9], effective_date=r[10])
                 for r in rows]
+
+    def catalog(self) -> LawCatalog:
+        """Every name of every law (:class:`kb.query.LawCatalog`), rebuilt only when the store's
+        revision moved — by this connection or another process. Building it reads and parses every
+        law row, which at the national scale (3,500 laws) cost more than the rest of a query."""
+        revision = self.revision()
+        if self._catalog is None or self._catalog[0] != revision:
+            self._catalog = (revision, LawCatalog.from_laws(self.laws()))
+        return self._catalog[1]
 
     def versions(self, law_id: int) -> list[dict]:
         cur = self.db.execute(

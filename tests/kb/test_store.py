@@ -140,3 +140,29 @@ def test_a_writer_that_reads_first_waits_for_another_connection_instead_of_faili
     assert values == {"first": "1", "other": "1"}
     first.close()
     second.close()
+
+
+def test_law_names_follow_every_change_of_the_store(store: Store, tmp_path):
+    """Lookups by name use a catalog kept between calls; a new law, new short names on the same
+    text, a removal — made here or by another process — are seen by the next lookup."""
+    from dataclasses import replace
+
+    from kb.errors import NotFoundError
+    from kb.lookup import find_law
+
+    store.load_law(law("2018-01-01", {1: "甲。"}), "v1.md")
+    assert find_law(store, "测试法").title == "中华人民共和国测试法"
+    with pytest.raises(NotFoundError):
+        find_law(store, "样本法")
+    other = Store(store.path)  # another process's connection to the same home
+    other.load_law(law("2020-01-01", {1: "乙。"}, title="中华人民共和国样本法"), "s.md")
+    assert find_law(store, "样本法").title == "中华人民共和国样本法"
+    renamed = replace(law("2018-01-01", {1: "甲。"}), short_names=("测试法", "试法典"))
+    assert other.load_law(renamed, "v1.md").action == "unchanged"  # same text, one more name
+    assert find_law(store, "试法典").title == "中华人民共和国测试法"
+    revision = store.revision()
+    assert other.load_law(renamed, "v1.md").action == "unchanged" and store.revision() == revision
+    other.remove(find_law(other, "样本法").id)
+    with pytest.raises(NotFoundError):
+        find_law(store, "样本法")
+    other.close()
