@@ -38,6 +38,8 @@ import time
 import uuid
 from pathlib import Path
 
+import aiohttp
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 SCHOOLS = ("重庆大学", "西南大学", "重庆医科大学", "重庆邮电大学", "重庆交通大学", "西南政法大学", "四川外国语大学",
@@ -63,6 +65,7 @@ class Stats:
         self.times: dict[str, list[float]] = {}
         self.acks: list[tuple[int, int]] = []
         self.ack_times: list[float] = []
+        self.retries = 0
         self.errors: list[str] = []
 
     def add(self, kind: str, seconds: float) -> None:
@@ -85,14 +88,21 @@ class Phone:
         if self.cookies:
             headers["cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         t = time.perf_counter()
-        async with self.session.request(method, self.base + path, headers=headers, allow_redirects=False,
-                                        **kw) as r:
-            text = await r.text()
-            for value in r.headers.getall("set-cookie", ()):
-                name, _, rest = value.partition("=")
-                self.cookies[name.strip()] = rest.split(";", 1)[0]
-            self.stats.add(kind, time.perf_counter() - t)
-            return r.status, r.headers, text
+        for attempt in range(3):
+            try:
+                async with self.session.request(method, self.base + path, headers=headers,
+                                                allow_redirects=False, **kw) as r:
+                    text = await r.text()
+                    break
+            except aiohttp.ServerDisconnectedError:  # a kept-alive connection the server closed meanwhile
+                if attempt == 2:
+                    raise
+                self.stats.retries += 1  # sent again as a phone would: same idempotency key
+        for value in r.headers.getall("set-cookie", ()):
+            name, _, rest = value.partition("=")
+            self.cookies[name.strip()] = rest.split(";", 1)[0]
+        self.stats.add(kind, time.perf_counter() - t)
+        return r.status, r.headers, text
 
 
 async def student(n: int, session, base: str, code: str, stats: Stats, start: asyncio.Event,
@@ -181,8 +191,6 @@ def verify(home: Path, code: str, stats: Stats) -> dict:
 
 async def run_round(base: str, home: Path, code: str, students: int, pace: float = 0.0,
                     arrive: float = 0.0) -> dict:
-    import aiohttp
-
     stats = Stats()
     start = asyncio.Event()
     connector = aiohttp.TCPConnector(limit=students, limit_per_host=students)
@@ -207,7 +215,7 @@ async def run_round(base: str, home: Path, code: str, students: int, pace: float
                        for k, v in stats.times.items()},
         "all_requests_p95_ms": pct([x for v in stats.times.values() for x in v], .95),
         "answer_p95_ms": pct(answers, .95),
-        "errors": len(stats.errors), "error_examples": sorted(set(stats.errors))[:5],
+        "retries_after_disconnect": stats.retries, "errors": len(stats.errors), "error_examples": sorted(set(stats.errors))[:5],
         **verify(home, code, stats),
     }
 

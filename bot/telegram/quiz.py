@@ -240,8 +240,10 @@ class QuizRunner:
         return task
 
     async def resume_all(self) -> int:
-        """Continue every round a restart interrupted; returns how many were resumed."""
-        attempts = await self.services.quiz(lambda ops: ops.engine.open_attempts())
+        """Continue every round a restart interrupted; returns how many were resumed. Only rounds
+        played in a Telegram chat: a web student's open round (chat 0) is the web's to show, and
+        presenting it from here would start its next question's deadline behind the student's back."""
+        attempts = [a for a in await self.services.quiz(lambda ops: ops.engine.open_attempts()) if a.chat_id]
         for attempt in attempts:
             try:
                 await self.resume(attempt.id, attempt.chat_id)

@@ -259,9 +259,16 @@ def _school(name: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", name or "").split())
 
 
+@functools.lru_cache(maxsize=4096)
+def _question(snapshot: str):
+    """A question from an attempt's JSON snapshot. Snapshots repeat (every round draws from one
+    bank) and a Question is frozen, so each distinct text is decoded once per process."""
+    return question_from_dict(json.loads(snapshot))
+
+
 def _item(row) -> Item:
     attempt_id, position, total, question, order, sent_at, deadline_at, message_id, chat_id = row
-    return Item(attempt_id, position, total, question_from_dict(json.loads(question)),
+    return Item(attempt_id, position, total, _question(question),
                 tuple(json.loads(order)), sent_at or 0.0, deadline_at or 0.0, message_id, chat_id)
 
 
