@@ -11,7 +11,7 @@ with the decision in force without the model (kb.decide's cosine model plus the 
 rule), over the whole set (questions that never reach the decision keep their outcome). Those
 figures are printed; then the model fitted on every set is written.
 
-Usage: python bench/fit_decline.py --home H --sets tests/data/dev.jsonl … [--answered 0.96]
+Usage: python bench/fit_decline.py --home H --sets tests/data/dev.jsonl … [--answered 0.97]
        [--rounds 300] [--cache /tmp/decline.pkl] [--no-write] [--no-veto]
 """
 from __future__ import annotations
@@ -143,7 +143,7 @@ def main() -> None:
     ap.add_argument("--home", required=True)
     ap.add_argument("--sets", nargs="*", default=[])
     ap.add_argument("--out", default=str(REPO / "kb" / "data" / "decline.json"))
-    ap.add_argument("--answered", type=float, default=0.96)
+    ap.add_argument("--answered", type=float, default=0.97)
     ap.add_argument("--rounds", type=int, default=300)
     ap.add_argument("--cache")
     ap.add_argument("--no-write", action="store_true")

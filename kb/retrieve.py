@@ -57,11 +57,16 @@ class RetrievalParams:
     ranker: bool = False  # the learned ranker (kb.rank, kb/data/ranker.json) orders the candidates
     rank_depth: int = 30  # how many fused candidates it re-orders
     learned_decline: bool = False  # the learned decision (kb.decline, kb/data/decline.json) decides
+    # No place named: the home-region article quoted beside the national lead is the one that
+    # implements it — among the first ``implements_depth`` home-region hits, score plus this weight
+    # times its wording's overlap with the lead (0: simply the best-scored one in the window).
+    implements_weight: float = 0.0
+    implements_depth: int = 10
     unstated_veto: bool = True  # the unstated-specifics rule declines even what the model would answer
 
 
 WITH_VIEWS = RetrievalParams(use_views=True, bm25_weight=0.5, liability_boost=0.008, decision=VIEWS_DECISION,
-                             ranker=True, learned_decline=True)
+                             ranker=True, learned_decline=True, implements_weight=4.0)
 # Views are used when they cover this share of the indexed articles (the core corpus: 84%). A
 # national corpus that happens to contain the core laws (STARD's does) keeps the plain settings:
 # a view channel holding only defence articles would push them into every civil-law answer.
@@ -202,8 +207,8 @@ class Retriever:
         scores = self.scores(articles, ch, text, info)
         hits = [Hit(a, scores[a.id], tuple(sorted(sources[a.id]))) for a in articles]
         hits.sort(key=lambda h: h.score, reverse=True)
-        return (order_by_region(hits, info.regions, self.home_region, p.region_window), decision_cos,
-                view_cos)
+        return (order_by_region(hits, info.regions, self.home_region, p.region_window, p.implements_weight,
+                                p.implements_depth), decision_cos, view_cos)
 
     def scores(self, articles: list[Article], ch: Channels, text: str, info: QueryInfo) -> dict[int, float]:
         """Score of each candidate: the learned ranker over the first ``rank_depth`` fused
@@ -302,20 +307,49 @@ class Retriever:
 
 
 def order_by_region(hits: list[Hit], named: tuple[str, ...], home_region: str,
-                    window: int = 5) -> list[Hit]:
+                    window: int = 5, implements_weight: float = 0.0, implements_depth: int = 10) -> list[Hit]:
     """Apply the region rule to the top of the list.
 
-    No place named: the best national article leads and the best home-region article follows.
-    A place named: that place's best article leads, then the best national one.
-    Only the first ``window`` hits compete, so a far weaker article is never promoted.
+    No place named: the best national article leads and the home-region article implementing it
+    follows (see :func:`implementing`). A place named: that place's best article leads, then the
+    best national one. Only the first ``window`` hits compete for the lead, so a far weaker
+    article is never promoted.
     """
     top = hits[:window]
     lead_regions = named or ("全国",)
-    follow_regions = ("全国",) if named else (home_region,)
     lead = next((h for h in top if h.article.region in lead_regions), None)
     if lead is None:
         return hits
-    follow = next((h for h in top if h.article.region in follow_regions and h is not lead), None)
+    if named:
+        follow = next((h for h in top if h.article.region == "全国" and h is not lead), None)
+    elif implements_weight and lead.article.region == "全国":
+        follow = implementing(lead, hits[:implements_depth], home_region, implements_weight)
+    else:
+        follow = next((h for h in top if h.article.region == home_region and h is not lead), None)
     head = [lead] + ([follow] if follow else [])
     return head + [h for h in hits if h is not lead and h is not follow]
 
+
+def implementing(lead: Hit, hits: list[Hit], home_region: str, weight: float) -> Hit | None:
+    """The home-region hit that implements the national ``lead``: its score (relative to the best
+    home-region hit) plus ``weight`` times how much of its wording it shares with the lead — a
+    local regulation restates the national article it implements, adding the local specifics."""
+    local = [h for h in hits if h.article.region == home_region]
+    if not local:
+        return None
+    best = max(h.score for h in local)
+    lead_grams = _bigrams(lead.article)
+    return max(local, key=lambda h: h.score - best + weight * _overlap(lead_grams, _bigrams(h.article)))
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def _bigrams(article: Article) -> set[str]:
+    text = article.text[len(article.label):] if article.text.startswith(article.label) else article.text
+    body = "".join(_HAN.findall(text))
+    return {body[i:i + 2] for i in range(len(body) - 1)}
+
+
+def _overlap(a: set[str], b: set[str]) -> float:
+    return len(a & b) / max(1, min(len(a), len(b)))

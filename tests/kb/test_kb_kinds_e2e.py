@@ -95,6 +95,17 @@ def test_no_place_named_quotes_national_and_home_region_articles(assistant):
     assert "重庆市人民防空条例" in render_answer(answer).split("相关条文")[0]
 
 
+@pytest.mark.parametrize("question, national, local", [
+    ("防空洞里能不能堆放油漆", 27, 27),
+    ("开发商不建防空地下室怎么处罚", 48, 41),
+])
+def test_no_place_named_quotes_the_chongqing_article_implementing_the_national_one(assistant, question, national,
+                                                                                  local):
+    answer = assistant.answer(question, log=False)
+    cited = [(q.article.law_title, q.article.number) for q in answer.quotes]
+    assert cited[:2] == [("中华人民共和国人民防空法", national), ("重庆市人民防空条例", local)], cited
+
+
 def test_learned_ranker_puts_the_answering_article_first_more_often(core_kb):
     """The ranker against the hand-set fusion over the same candidates, on the development set
     (in its training data: this guards the packaged weights; bench/fit_ranker.py prints the

@@ -151,3 +151,20 @@ def test_faq_csv_import_is_all_or_nothing(small_store):
         book.import_csv(bad)
     assert book.entries() == []
     assert len(book.import_csv(good)) == 1
+
+
+def test_no_place_named_the_home_article_implementing_the_national_lead_follows():
+    def art(aid: int, region: str, text: str, score: float) -> Hit:
+        return Hit(Article(aid, f"x#{aid}", aid, f"law{aid}", aid, None, aid, "", f"第{aid}条", "", text, True, region),
+                   score)
+
+    lead = art(1, "全国", "人民防空工程平时由投资者使用管理，收益归投资者所有。", 3.0)
+    best_local = art(2, "重庆市", "人民防空建设项目计划按下列规定审批并报备案。", 2.9)
+    implementing = art(3, "重庆市", "人民防空工程平时由投资者使用管理，收益归投资者所有，本市另有规定的除外。", 2.5)
+    hits = [lead, best_local, implementing]
+    ids = [h.article.id for h in order_by_region(hits, (), "重庆市", implements_weight=4.0)]
+    assert ids == [1, 3, 2]
+    # without the weight the best-scored local article follows, as before
+    assert [h.article.id for h in order_by_region(hits, (), "重庆市")] == [1, 2, 3]
+    # a place named: unchanged, that place's best article leads
+    assert order_by_region(hits, ("重庆市",), "重庆市", implements_weight=4.0)[0].article.id == 2
