@@ -3,7 +3,8 @@ answers), on a file made by ``bench/gen_campaign.py``.
 
 Measures, as medians over repeats on a warm cache, what the organiser console, the students'
 pages and the CLI ask the engine for: a leaderboard page (top and deep), the school ranking, one
-student's rank, the dashboard aggregates, a certificate verification; the baseline in the same
+student's rank, the dashboard aggregates, the campaign's summary counts (``campaign_stats``:
+the console's campaign list, ``lawbot campaign list``), a certificate verification; the baseline in the same
 run is the ranking recomputed from the raw answers (what every ranking call did before
 migration 0003). Then the full XLSX export in a child process, with its wall time and peak
 memory (``ru_maxrss``), and the consistency check (leaderboard == recomputation).
@@ -84,6 +85,8 @@ def main() -> None:
         "ms_dashboard_score_distribution": timed(lambda: dashboard.score_distribution(conn, cid), n),
         "ms_dashboard_most_missed": timed(lambda: dashboard.question_stats(conn, cid, limit=10), n),
         "ms_verify_certificate": timed(lambda: eng.verify(rng.choice(codes)), n * 3),
+        # the console's campaign list, /campaigns in the bot, `lawbot campaign list|stats`
+        "ms_campaign_stats": timed(lambda: eng.campaign_stats(cid), n),
     }
     t = time.perf_counter()
     conn.execute(ranking._RANKED + " LIMIT 50", {"cid": cid}).fetchall()

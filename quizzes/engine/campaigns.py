@@ -87,14 +87,21 @@ class Campaigns:
 
     @locked
     def campaign_stats(self, campaign_id: int) -> dict[str, int]:
-        """Counts for a campaign overview: registered, started, finished, passed, flagged."""
-        row = self._one(
-            "SELECT (SELECT COUNT(*) FROM registrations WHERE campaign_id=:c),"
-            " COUNT(DISTINCT registration_id), COUNT(DISTINCT CASE WHEN status='finished' THEN registration_id END),"
-            " (SELECT COUNT(DISTINCT registration_id) FROM certificates WHERE campaign_id=:c),"
-            " COUNT(DISTINCT CASE WHEN flagged=1 THEN registration_id END)"
-            " FROM attempts WHERE campaign_id=:c AND kind='scored'", {"c": campaign_id})
-        return dict(zip(("registered", "started", "finished", "passed", "flagged"), row))
+        """Counts for a campaign overview: registered, started, finished, passed, flagged
+        (participants whose counted round — the best one, the one on the leaderboard — was flagged,
+        as on the dashboard). Read from the tallies the schema keeps (``campaign_tally``: one
+        participant per registration with a finished scored round) plus the few rounds still open,
+        so it takes milliseconds at 370,000 participants instead of counting every attempt."""
+        registered = self._one("SELECT COUNT(*) FROM registrations WHERE campaign_id=?", (campaign_id,))[0]
+        finished, passed, flagged = self._one(
+            "SELECT COALESCE(SUM(participants), 0), COALESCE(SUM(passed), 0), COALESCE(SUM(flagged), 0)"
+            " FROM campaign_tally WHERE campaign_id=?", (campaign_id,))
+        open_only = self._one(  # scored rounds are only ever open or finished
+            "SELECT COUNT(DISTINCT t.registration_id) FROM attempts t WHERE t.campaign_id=? AND t.kind='scored'"
+            " AND t.status='open' AND NOT EXISTS (SELECT 1 FROM attempts o WHERE o.registration_id=t.registration_id"
+            " AND o.kind='scored' AND o.status='finished')", (campaign_id,))[0]
+        return {"registered": registered, "started": finished + open_only, "finished": finished,
+                "passed": passed, "flagged": flagged}
 
     def _window_error(self, c: Campaign, now: float) -> WindowClosed:
         if now < c.starts_at:

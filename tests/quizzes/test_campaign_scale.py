@@ -120,3 +120,36 @@ def test_a_small_draw_pool_is_warned_about():
     assert pool_warning(60, 10, expected=200) is None
     assert "预计 370000 人参加" in pool_warning(60, 10, expected=370_000)
     assert "至少 100 道" in pool_warning(60, 10, expected=370_000)
+
+
+def test_campaign_summary_counts_equal_a_recomputation(engine, busy, clock):
+    """campaign_stats reads the tallies (fast at 370,000): the same counts as counting the raw
+    attempts, with rounds left open, second attempts, a flagged participant and the unstarted."""
+    engine.register(busy.id, "fast", name="快手", school="重庆大学")
+    att = engine.start_scored(busy.id, "fast", 99)
+    while (item := engine.present(att.id)) is not None:
+        engine.answer(att.id, item.position, item.correct_shown, "fast")  # no time to read: flagged
+    engine.finish(att.id)
+    engine.register(busy.id, "late", name="迟到", school="西南大学")  # registered, never started
+    conn, c = engine.conn, busy.id
+
+    def distinct(where: str) -> int:
+        return conn.execute("SELECT COUNT(DISTINCT registration_id) FROM attempts WHERE campaign_id=?"
+                            f" AND kind='scored' {where}", (c,)).fetchone()[0]
+
+    best: dict[int, tuple] = {}
+    for reg, score, elapsed, finished, flagged in conn.execute(
+            "SELECT registration_id, score, elapsed_ms, finished_at, flagged FROM attempts WHERE campaign_id=?"
+            " AND kind='scored' AND status='finished'", (c,)):
+        key = (-score, elapsed, finished)
+        if reg not in best or key < best[reg][0]:
+            best[reg] = (key, flagged)
+    expected = {
+        "registered": conn.execute("SELECT COUNT(*) FROM registrations WHERE campaign_id=?", (c,)).fetchone()[0],
+        "started": distinct(""), "finished": distinct("AND status='finished'"),
+        "passed": conn.execute("SELECT COUNT(DISTINCT registration_id) FROM certificates WHERE campaign_id=?",
+                               (c,)).fetchone()[0],
+        "flagged": sum(flagged for _, flagged in best.values())}
+    assert engine.campaign_stats(c) == expected
+    assert expected["flagged"] >= 1 and expected["started"] > expected["finished"]
+    assert expected["registered"] > expected["started"]
