@@ -90,8 +90,18 @@ def answer(ops, user_ref: str, attempt_id: int, position: int, shown: list[int],
     """One answer, checked (owner, the option order the page showed, a choice) and recorded with
     its idempotency ``key``; the next item is presented (its deadline starts) and a round with
     nothing left is closed in the same transaction. A retry with the same key gets the original
-    reply again ("accepted", the same next question); another second answer is "duplicate"."""
-    now = ops.clock()
+    reply again ("accepted", the same next question); another second answer is "duplicate".
+    The three parts — :func:`answer_check` (reads), :func:`answer_record` (the write),
+    :func:`answer_reply` (reads) — are separate so that a web worker holds the write lock
+    only for the middle one."""
+    checked = answer_check(ops, user_ref, attempt_id, position, shown, order)
+    if isinstance(checked, dict):
+        return checked
+    return answer_reply(ops, answer_record(ops, checked, user_ref, shown, key))
+
+
+def answer_check(ops, user_ref: str, attempt_id: int, position: int, shown: list[int], order: str):
+    """The item answered, or the refusal (a dict): not mine, a stale page, no choice."""
     item = ops.engine.item(attempt_id, position) if mine(ops, attempt_id, user_ref) else None
     if item is None:
         return {"status": "not_found", "message": "没有找到这道题。"}
@@ -99,18 +109,32 @@ def answer(ops, user_ref: str, attempt_id: int, position: int, shown: list[int],
         return {"status": "stale", "message": "页面已过期，请刷新后作答。"}
     if not shown:
         return {"status": "invalid", "message": "请选择一个答案。"}
+    return item
+
+
+def answer_record(ops, item, user_ref: str, shown: list[int], key: str | None = None):
+    """Inside the write transaction: (item, the AnswerResult or the refusal dict)."""
     try:
-        res = ops.engine.answer_many([(attempt_id, position, shown, user_ref, key)])[0]
+        res = ops.engine.answer_many([(item.attempt_id, item.position, shown, user_ref, key)])[0]
     except QuizError as exc:
-        return {"status": "invalid", "message": str(exc)}
+        return item, {"status": "invalid", "message": str(exc)}
     if not isinstance(res, AnswerResult):
-        return {"status": "invalid", "message": str(res)}
+        return item, {"status": "invalid", "message": str(res)}
+    return item, res
+
+
+def answer_reply(ops, recorded) -> dict:
+    """After the commit: the reply, with the question to show next (a replay shows the one the
+    first reply showed)."""
+    item, res = recorded
+    if isinstance(res, dict):
+        return res
+    attempt_id, position = item.attempt_id, item.position
     reply = {"status": res.status, "correct": bool(res.correct), "position": position,
              "correct_shown": list(item.correct_shown)}
-    # the item after this one: the next question the first reply showed (a replay shows it again)
     following = ops.engine.item(attempt_id, position + 1) if res.replayed else ops.engine.current(attempt_id)
     if following is not None and following.sent_at:
-        reply["next"] = item_json(following, now)
+        reply["next"] = item_json(following, ops.clock())
     elif following is None:
         reply["finished"] = True
     return reply

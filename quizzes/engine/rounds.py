@@ -243,6 +243,7 @@ class Rounds:
         (scored, certificate issued) there too."""
         now = self.clock()
         out: list[AnswerResult | QuizError] = []
+        ending: dict[int, None] = {}  # rounds that may have nothing left (or whose campaign ended)
         with db.write(self.conn):
             for attempt_id, position, shown, user_ref, *key in answers:
                 try:
@@ -250,27 +251,30 @@ class Rounds:
                 except QuizError as exc:
                     out.append(exc)
                     continue
-                if present_next and res.status in ("accepted", "late"):
-                    self._present_in(attempt_id, now)
+                if present_next and (res.status == "closed" or (
+                        res.status in ("accepted", "late") and not self._present_in(attempt_id, now))):
+                    ending[attempt_id] = None
                 out.append(res)
-            if present_next:  # rounds that have nothing left (or whose campaign ended) close here too
-                for attempt_id in dict.fromkeys(a[0] for a, r in zip(answers, out) if isinstance(r, AnswerResult)
-                                                and r.status in ("accepted", "late", "closed")):
-                    if self._one("SELECT status FROM attempts WHERE id=?", (attempt_id,))[0] == "open" and (
-                            not self._accepting(attempt_id) or self._next_row(attempt_id) is None):
-                        self._finish_in(attempt_id, now)
+            for attempt_id in ending:  # they close here too
+                if self._one("SELECT status FROM attempts WHERE id=?", (attempt_id,))[0] == "open" and (
+                        not self._accepting(attempt_id) or self._next_row(attempt_id) is None):
+                    self._finish_in(attempt_id, now)
         return out
 
-    def _present_in(self, attempt_id: int, now: float) -> None:
-        """Inside a write transaction: start the deadline of the attempt's next item, if any."""
+    def _present_in(self, attempt_id: int, now: float) -> bool:
+        """Inside a write transaction: start the deadline of the attempt's next item, if any.
+        False when there is none to show (nothing left, or the round no longer accepts answers)."""
         if not self._accepting(attempt_id):
-            return
+            return False
         row = self._next_row(attempt_id)
-        if row is not None and row[5] is None:
+        if row is None:
+            return False
+        if row[5] is None:
             self.conn.execute(
                 "UPDATE attempt_items SET sent_at=?, deadline_at=? + (SELECT seconds_per_question"
                 " FROM attempts WHERE id=?) WHERE attempt_id=? AND position=? AND sent_at IS NULL",
                 (now, now, attempt_id, attempt_id, row[1]))
+        return True
 
     def _answer(self, now: float, attempt_id: int, position: int, shown: Sequence[int],
                 user_ref: str, key: str | None = None) -> AnswerResult:

@@ -92,7 +92,7 @@ def _local(request: Request):
 @router.get("/c/{code}", name="campaign")
 async def landing(request: Request, code: str, note: str = "", s: str = ""):
     me = user_ref(request)
-    page = await _run(request, lambda ops: site.landing(ops, code, me))
+    page = await _run(request, lambda ops: site.landing(ops, code, me), writes=False)
     c, now = page.campaign, time.time()
     state = "before" if now < c.starts_at else "open" if now < c.ends_at else "after"
     local = _local(request)
@@ -110,7 +110,7 @@ async def register_form(request: Request, code: str, note: str = "", s: str = ""
         c, reg = ops.campaign_for_join(code, me)
         return c, reg, site.schools(ops, c)
 
-    c, reg, schools = await _run(request, load)
+    c, reg, schools = await _run(request, load, writes=False)
     if reg is not None:
         return _to(request, "campaign", code=c.code)
     return render(request, "campaign/register.html", c=c, schools=schools, note=note[:200], chosen=s[:60],
@@ -174,6 +174,13 @@ def _parse_shown(values) -> list[int]:
         raise Refused("所选答案无效。", 400) from None
 
 
+def _checked(found):
+    """An answer's check: the item to record, or the refusal to send at once."""
+    from bot.web.campaign_worker import Done
+
+    return Done(found) if isinstance(found, dict) else found
+
+
 NOTES = {"duplicate": "这道题已经作答过，以第一次的答案为准。", "late": "上一题已超时，未计分。",
          "closed": "本轮答题已结束。"}
 
@@ -198,8 +205,10 @@ async def answer(request: Request, code: str, attempt_id: int):
     # and stores the idempotency key with it, so a retry with the same key gets the original
     # reply and any other second answer (another tab) "duplicate". Requests arriving together
     # share one commit (see web.campaign_worker).
-    result = await quiz(request).step(lambda ops: site.answer(ops, me, attempt_id, position, shown, order,
-                                                              key or None))
+    result = await quiz(request).step(
+        lambda ops, item: site.answer_record(ops, item, me, shown, key or None),
+        before=lambda ops: _checked(site.answer_check(ops, me, attempt_id, position, shown, order)),
+        after=site.answer_reply)
     if wants_json(request):
         status = 200 if result["status"] in ("accepted", "duplicate", "late", "closed") else 409
         return JSONResponse(result, status_code=status)
