@@ -144,7 +144,10 @@ class Turns:
         except ImportError:  # Windows: SQLite's busy handler alone
             return self
         if self._fd is None:
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            except OSError:  # a read-only data directory: nothing to write, no turns to take
+                return self
         fcntl.flock(self._fd, fcntl.LOCK_EX)
         return self
 
