@@ -17,9 +17,10 @@ checks the data: every answer the server acknowledged is in ``quiz.db`` exactly 
 answer is stored that was not acknowledged), ``PRAGMA integrity_check`` is ok, and the
 leaderboard equals a recomputation from the raw answers (``QuizEngine.check``). Answers are JSON
 (``Accept: application/json``) with an ``Idempotency-Key``, the option order the student was
-shown, and the CSRF token. The client is aiohttp on uvloop in one process (httpx's async client
-cost more CPU than the server it measured); it shares the machine's cores with the server, so
-the load average before each run is part of the report.
+shown, and the CSRF token. The client is a plain HTTP/1.1 client on asyncio streams (uvloop), one
+keep-alive connection per student, in one process: httpx's async client cost more CPU than the
+server it measured, aiohttp about half of it; the client shares the machine's cores with the
+server, so the load average before each run is part of the report.
 
     python bench/bench_campaign_web.py --students 200,1000 --workers 2 --pace 0,1.2 --repeat 3
 """
@@ -38,12 +39,13 @@ import time
 import uuid
 from pathlib import Path
 
-import aiohttp
+from urllib.parse import urlencode, urlsplit
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 SCHOOLS = ("重庆大学", "西南大学", "重庆医科大学", "重庆邮电大学", "重庆交通大学", "西南政法大学", "四川外国语大学",
            "重庆师范大学", "重庆工商大学", "重庆理工大学", "重庆科技大学")
+TIMEOUT = 120.0  # seconds for one response
 RUN = uuid.uuid4().hex  # idempotency keys: this run, attempt, position (uuid4 per answer costs a syscall)
 CSRF = re.compile(r'name="lawbot-csrf" content="([^"]+)"')
 
@@ -73,45 +75,83 @@ class Stats:
 
 
 class Phone:
-    """One student's browser: its own cookies over the shared aiohttp session (a cookie jar per
-    student would cost a client per student; the server sets one signed client-id cookie)."""
+    """One student's phone: its own keep-alive HTTP/1.1 connection and cookies. A plain client on
+    asyncio streams (requests as bytes, responses parsed by Content-Length or chunks): it sends
+    the same requests a browser sends, at a fraction of a general client's CPU, which the
+    server would otherwise share with it."""
 
-    def __init__(self, session, base: str, stats: Stats, pace: float, rng: random.Random):
-        self.session, self.base, self.stats, self.cookies = session, base, stats, {}
+    def __init__(self, base: str, stats: Stats, pace: float, rng: random.Random):
+        parts = urlsplit(base)
+        self.host, self.port, self.stats, self.cookies = parts.hostname, parts.port, stats, {}
         self.pace, self.rng, self.first = pace, rng, True
+        self.reader = self.writer = None
 
-    async def call(self, kind: str, method: str, path: str, **kw) -> tuple[int, dict, str]:
+    async def call(self, kind: str, method: str, path: str, headers: dict | None = None,
+                   data: dict | None = None) -> tuple[int, dict, str]:
         if self.pace and not self.first:  # reading the page, choosing: 0.5-1.5 times the pace
             await asyncio.sleep(self.pace * self.rng.uniform(0.5, 1.5))
         self.first = False
-        headers = dict(kw.pop("headers", {}))
+        body = urlencode(data).encode() if data is not None else b""
+        lines = [f"{method} {path} HTTP/1.1", f"host: {self.host}:{self.port}", f"content-length: {len(body)}"]
+        if data is not None:
+            lines.append("content-type: application/x-www-form-urlencoded")
         if self.cookies:
-            headers["cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+            lines.append("cookie: " + "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        request = ("\r\n".join(lines) + "\r\n\r\n").encode() + body
         t = time.perf_counter()
         for attempt in range(3):
             try:
-                async with self.session.request(method, self.base + path, headers=headers,
-                                                allow_redirects=False, **kw) as r:
-                    text = await r.text()
-                    break
-            except aiohttp.ServerDisconnectedError:  # a kept-alive connection the server closed meanwhile
+                if self.writer is None:
+                    self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+                self.writer.write(request)
+                status, head, text = await asyncio.wait_for(self._response(), TIMEOUT)
+                break
+            except (ConnectionError, asyncio.IncompleteReadError):  # a kept-alive connection the server closed
+                self.close()
                 if attempt == 2:
                     raise
                 self.stats.retries += 1  # sent again as a phone would: same idempotency key
-        for value in r.headers.getall("set-cookie", ()):
+        for value in head.get("set-cookie", ()):
             name, _, rest = value.partition("=")
             self.cookies[name.strip()] = rest.split(";", 1)[0]
         self.stats.add(kind, time.perf_counter() - t)
-        return r.status, r.headers, text
+        return status, {k: v[-1] for k, v in head.items()}, text
+
+    async def _response(self) -> tuple[int, dict[str, list[str]], str]:
+        line = await self.reader.readline()
+        if not line:
+            raise ConnectionResetError("closed")
+        status = int(line.split()[1])
+        head: dict[str, list[str]] = {}
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            head.setdefault(name.strip().lower(), []).append(value.strip())
+        if head.get("transfer-encoding", [""])[-1].lower() == "chunked":
+            parts = []
+            while size := int((await self.reader.readline()).split(b";")[0], 16):
+                parts.append(await self.reader.readexactly(size + 2))
+            await self.reader.readline()
+            raw = b"".join(p[:-2] for p in parts)
+        else:
+            raw = await self.reader.readexactly(int(head.get("content-length", ["0"])[-1]))
+        if head.get("connection", [""])[-1].lower() == "close":
+            self.close()
+        return status, head, raw.decode("utf-8")
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
 
 
-async def student(n: int, session, base: str, code: str, stats: Stats, start: asyncio.Event,
+async def student(n: int, base: str, code: str, stats: Stats, start: asyncio.Event,
                   pace: float = 0.0, arrive: float = 0.0) -> None:
     await start.wait()
     rng = random.Random(n)
     if arrive:  # students scan the QR code over ``arrive`` seconds, not all in the same millisecond
         await asyncio.sleep(arrive * rng.random())
-    phone = Phone(session, base, stats, pace, rng)
+    phone = Phone(base, stats, pace, rng)
     try:
         _, _, page = await phone.call("landing", "GET", f"/c/{code}")
         token = CSRF.search(page).group(1)
@@ -140,6 +180,8 @@ async def student(n: int, session, base: str, code: str, stats: Stats, start: as
             stats.errors.append("result page without a score")
     except Exception as exc:  # noqa: BLE001 - counted and reported, the run goes on
         stats.errors.append(f"{type(exc).__name__}: {exc}"[:200])
+    finally:
+        phone.close()
 
 
 def server_cpu(home: Path) -> float:
@@ -193,17 +235,13 @@ async def run_round(base: str, home: Path, code: str, students: int, pace: float
                     arrive: float = 0.0) -> dict:
     stats = Stats()
     start = asyncio.Event()
-    connector = aiohttp.TCPConnector(limit=students, limit_per_host=students)
-    async with aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar(),
-                                     timeout=aiohttp.ClientTimeout(total=120)) as session:
-        tasks = [asyncio.create_task(student(n, session, base, code, stats, start, pace, arrive))
-                 for n in range(students)]
-        await asyncio.sleep(0.1)
-        t0, cpu0, server0 = time.perf_counter(), time.process_time(), server_cpu(home)
-        start.set()
-        await asyncio.gather(*tasks)
-        wall, client_cpu = time.perf_counter() - t0, time.process_time() - cpu0
-        server = server_cpu(home) - server0
+    tasks = [asyncio.create_task(student(n, base, code, stats, start, pace, arrive)) for n in range(students)]
+    await asyncio.sleep(0.1)
+    t0, cpu0, server0 = time.perf_counter(), time.process_time(), server_cpu(home)
+    start.set()
+    await asyncio.gather(*tasks)
+    wall, client_cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    server = server_cpu(home) - server0
     answers = stats.times.get("answer", [])
     return {
         "students": students, "pace_s": pace, "arrive_s": arrive, "seconds": round(wall, 1), "client_cpu_seconds": round(client_cpu, 1),
@@ -239,12 +277,6 @@ def summary(runs: list[dict]) -> dict:
                                    and r["leaderboard_equals_recomputation"] and not r["errors"] for r in runs)}
 
 
-def aiohttp_version() -> str:
-    import aiohttp
-
-    return aiohttp.__version__
-
-
 def uvloop_used() -> bool:
     try:
         import uvloop  # noqa: F401
@@ -276,7 +308,7 @@ def main() -> None:
     from tests.helpers.web_server import web_server
 
     report = {"workers": args.workers, "cores": os.cpu_count(), "load_average_before": os.getloadavg(),
-              "client": f"aiohttp {aiohttp_version()} in one process (uvloop: {uvloop_used()})", "rounds": [],
+              "client": f"asyncio streams, one keep-alive connection per student, one process (uvloop: {uvloop_used()})", "rounds": [],
               "summary": []}
     for students in (int(s) for s in args.students.split(",")):
         for pace in (float(p) for p in args.pace.split(",")):
