@@ -5,9 +5,9 @@ question, 10 answers, result — with 200 and 1,000 students at once.
 Two settings per number of students (``--pace``). ``0`` is the capacity run: every student sends
 its next request the moment the previous one returns (a closed loop), so the answers per second
 are the most the server can take, and latency is simply students / throughput (Little's law:
-1,000 students at 700 requests/s wait ~1.4 s each). ``1.2`` is a round at a (brisk) human pace:
-each student pauses 0.6–1.8 s before each request and the students arrive over ``--arrive``
-seconds, which offers ~500 answers/s from 1,000 students — the latency then is what a student
+1,000 students at 700 requests/s wait ~1.4 s each). ``1.0`` is a round at a (brisk) human pace:
+each student pauses 0.5–1.5 s before each request and the students arrive over ``--arrive``
+seconds, which offers ~650 answers/s from 1,000 students — the latency then is what a student
 on a phone feels at that rate.
 
 Reports acknowledged answers per second (overall and sustained: between the 10th and 90th
@@ -22,7 +22,7 @@ keep-alive connection per student, in one process: httpx's async client cost mor
 server it measured, aiohttp about half of it; the client shares the machine's cores with the
 server, so the load average before each run is part of the report.
 
-    python bench/bench_campaign_web.py --students 200,1000 --workers 2 --pace 0,1.2 --repeat 3
+    python bench/bench_campaign_web.py --students 200,1000 --workers 2 --pace 0,1.0 --repeat 3
 """
 from __future__ import annotations
 
@@ -298,7 +298,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--students", default="200,1000", help="comma-separated numbers of concurrent students")
     ap.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
-    ap.add_argument("--pace", default="0,1.2",
+    ap.add_argument("--pace", default="0,1.0",
                     help="comma-separated mean pauses (s) of a student before each request; 0: none (capacity)")
     ap.add_argument("--arrive", type=float, default=5.0,
                     help="paced runs: students arrive over this many seconds (capacity runs: all at once)")
