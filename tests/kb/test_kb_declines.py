@@ -52,6 +52,7 @@ def test_near_miss_rules_leave_answerable_questions_alone(question):
     ("防空警报声音多大分贝", "civil_defence", "区县人防办"),
     ("沙坪坝人防办地址是哪里", "civil_defence", "12345"),
     ("征兵体检要带什么材料", "enlistment", "征兵办公室"),
+    ("义务兵每月津贴好多钱", "enlistment", "征兵办公室"),  # a soldier's pay: not a legal hotline matter
     ("明天重庆会下雨吗", "weather", "12121"),
     ("离婚财产怎么分", "legal", "12348"),
     ("邻居家着火了怎么办", "emergency", "119"),
