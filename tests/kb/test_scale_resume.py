@@ -34,7 +34,10 @@ pytestmark = [pytest.mark.skipif(not LAWREF.is_dir(), reason="../shared/corpus/l
 
 # The CLI in this process, slowed down and logging the hash of every passage it embeds.
 DRIVER = r"""
-import hashlib, os, runpy, sys, time
+import hashlib, os, runpy, signal, sys, time
+# A background job (nohup …&, some CI runners) starts with SIGINT ignored, and a child inherits
+# that: Ctrl-C must reach the CLI as it does in a terminal.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from kb.embed import HashEmbedder
 from kb.store import Store
 
