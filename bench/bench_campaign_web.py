@@ -7,8 +7,8 @@ its next request the moment the previous one returns (a closed loop), so the ans
 are the most the server can take, and latency is simply students / throughput (Little's law:
 1,000 students at 700 requests/s wait ~1.4 s each). ``1.0`` is a round at a (brisk) human pace:
 each student pauses 0.5–1.5 s before each request and the students arrive over ``--arrive``
-seconds, which offers ~650 answers/s from 1,000 students — the latency then is what a student
-on a phone feels at that rate.
+seconds; once all are answering, 1,000 students offer about 1,000 ÷ pace answers/s (~550 at
+``--pace 1.7``) — the latency then is what a student on a phone feels at that rate.
 
 Reports acknowledged answers per second (overall and sustained: between the 10th and 90th
 percentile of acknowledgements), p50/p95/p99 latency per kind of request, the CPU the server
