@@ -140,11 +140,15 @@ def test_a_student_takes_the_round_on_a_phone_and_the_organiser_sees_it(server):
         staff.find_element(By.NAME, "name").send_keys(STAFF)
         staff.find_element(By.NAME, "password").send_keys(PASSWORD)
         staff.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-        staff.get(f"{url}/staff/campaigns/{CODE}")
         from selenium.webdriver.support.ui import WebDriverWait
 
+        # Navigating on before the login's reply has landed cancels it (no session cookie, and the
+        # console sends the browser back to the login page): wait for the page it leads to.
+        WebDriverWait(staff, 30).until(lambda s: "/staff/login" not in s.current_url)
+        staff.get(f"{url}/staff/campaigns/{CODE}")
         WebDriverWait(staff, 30).until(
-            lambda s: s.find_element(By.CSS_SELECTOR, '[data-fig="participants"]').text == "1")
+            lambda s: s.find_element(By.CSS_SELECTOR, '[data-fig="participants"]').text == "1",
+            message=f"dashboard at {staff.current_url}")
         assert "西南大学" in staff.find_element(By.CSS_SELECTOR, '[data-chart="schools"]').text
         assert staff.find_element(By.CSS_SELECTOR, '[data-fig="registered"]').text == "1"
     finally:
