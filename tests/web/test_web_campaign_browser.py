@@ -146,9 +146,17 @@ def test_a_student_takes_the_round_on_a_phone_and_the_organiser_sees_it(server):
         # console sends the browser back to the login page): wait for the page it leads to.
         WebDriverWait(staff, 30).until(lambda s: "/staff/login" not in s.current_url)
         staff.get(f"{url}/staff/campaigns/{CODE}")
-        WebDriverWait(staff, 30).until(
-            lambda s: s.find_element(By.CSS_SELECTOR, '[data-fig="participants"]').text == "1",
-            message=f"dashboard at {staff.current_url}")
+        try:
+            WebDriverWait(staff, 30).until(
+                lambda s: s.find_element(By.CSS_SELECTOR, '[data-fig="participants"]').text == "1")
+        except Exception as exc:  # say what the organiser saw and what the figures' source says
+            stats = staff.execute_async_script(
+                "var done = arguments[arguments.length - 1];"
+                f"fetch('{url}/staff/campaigns/{CODE}/stats.json', {{credentials: 'same-origin'}})"
+                ".then(function (r) { return r.text().then(function (t) { done(r.status + ' ' + t.slice(0, 600)); }); })"
+                ".catch(function (e) { done('fetch failed: ' + e); });")
+            body = staff.find_element(By.TAG_NAME, "body").text[:600]
+            raise AssertionError(f"dashboard at {staff.current_url} shows: {body!r}; stats.json: {stats!r}") from exc
         assert "西南大学" in staff.find_element(By.CSS_SELECTOR, '[data-chart="schools"]').text
         assert staff.find_element(By.CSS_SELECTOR, '[data-fig="registered"]').text == "1"
     finally:
