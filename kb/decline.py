@@ -18,10 +18,10 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from kb import intents
 from kb.decide import has_domain_marker
+from kb.packaged import load_model
 from kb.rank import ASKS
 from kb.words import content_tokens
 
@@ -113,8 +113,4 @@ class DeclineModel:
 @lru_cache(maxsize=1)
 def default_decline() -> DeclineModel | None:
     """The packaged model, or None when absent or fitted for another feature set."""
-    path = resources.files("kb").joinpath("data", "decline.json")
-    if not path.is_file():
-        return None
-    model = DeclineModel.from_json(path.read_text(encoding="utf-8"))
-    return model if model.names == FEATURES else None
+    return load_model("decline.json", DeclineModel.from_json, FEATURES)

@@ -17,9 +17,9 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 from kb.model import Article
+from kb.packaged import load_model
 
 LIABILITY_CHAPTER = re.compile(r"(法律责任|罚则|处罚)")
 # What the question asks for, and how an article says it.
@@ -124,8 +124,4 @@ class LinearRanker:
 @lru_cache(maxsize=1)
 def default_ranker() -> LinearRanker | None:
     """The packaged ranker, or None when absent or fitted for another feature set."""
-    path = resources.files("kb").joinpath("data", "ranker.json")
-    if not path.is_file():
-        return None
-    ranker = LinearRanker.from_json(path.read_text(encoding="utf-8"))
-    return ranker if ranker.names == FEATURES else None
+    return load_model("ranker.json", LinearRanker.from_json, FEATURES)
