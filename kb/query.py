@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from kb.model import Law
 from kb.numerals import cn_to_int
-from kb.regions import PROVINCES
+from kb.regions import CITIES, PROVINCES
 
 CN_PREFIX = "中华人民共和国"
 _NUM = r"[0-9０-９]+|[零〇一二两三四五六七八九十百千廿卅卌]+"
@@ -121,6 +121,7 @@ def law_aliases(law: Law) -> set[str]:
 def detect_regions(text: str, home_region: str) -> tuple[str, ...]:
     """Province-level regions named in the question (districts of the home region count as it)."""
     found = [r.name for r in PROVINCES if r.short in text]
+    found += [province for city, province in CITIES.items() if city in text]
     if home_region.startswith("重庆") and any(p in text for p in CHONGQING_PLACES):
         found.append(home_region)
     return tuple(dict.fromkeys(found))

@@ -63,6 +63,14 @@ def test_places_and_home_districts():
     assert detect_regions("防空洞能租吗", "重庆市") == ()
 
 
+def test_a_city_names_its_province():
+    """A question from 郑州 or 杭州 is under 河南's or 浙江's regulation, not the home region's."""
+    assert detect_regions("郑州的防空地下室能出租吗", "重庆市") == ("河南省",)
+    assert detect_regions("我在杭州萧山，防空警报哪天试鸣", "重庆市") == ("浙江省",)
+    assert detect_regions("浦东新区人防工程谁管", "重庆市") == ("上海市",)
+    assert detect_regions("成都人在沙坪坝租了个地下室", "重庆市") == ("四川省", "重庆市")
+
+
 def test_law_names_detected_and_removed_from_residual():
     info = understand("国防教育法里学校要做什么", CATALOG)
     assert info.law_ids == (5,)
