@@ -97,7 +97,9 @@ def text_prefix(text: str) -> str:
 
 def seed_views(store: "Store", views: Iterable[QuestionView] | None = None) -> int:
     """Add the packaged views the store does not have yet (once per packaged file version);
-    a view staff dropped or carried over is never revived. Returns how many were added."""
+    a view staff dropped or carried over is never revived. A packaged view the package no longer
+    holds (withdrawn by the view filter of a later release) is dropped, unless staff changed it.
+    Returns how many were added."""
     views = tuple(default_views() if views is None else views)
     if getattr(store, "read_only", False):
         return 0
@@ -110,6 +112,14 @@ def seed_views(store: "Store", views: Iterable[QuestionView] | None = None) -> i
         store.db.conn.executemany(
             "INSERT OR IGNORE INTO views (law, article, question, text_sha, origin) VALUES (?, ?, ?, ?, 'seed')",
             [(v.law, v.article, v.question, v.text_sha) for v in views])
+        packaged = {(v.law, v.article, v.question) for v in views}
+        withdrawn = [(i,) for i, law, article, question in store.db.execute(
+            "SELECT id, law, article, question FROM views WHERE origin='seed' AND state='active' AND note=''")
+            .fetchall()
+            if (law, article, question) not in packaged]
+        store.db.conn.executemany(
+            "UPDATE views SET state='dropped', note='no longer packaged',"
+            " updated_at=strftime('%Y-%m-%dT%H:%M:%SZ', 'now') WHERE id=?", withdrawn)
         store.db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (SEED_KEY, mark))
         return store.db.execute("SELECT COUNT(*) FROM views").fetchone()[0] - before
 

@@ -210,6 +210,26 @@ def test_views_are_carried_over_when_they_still_fit_and_queued_otherwise(store: 
     assert actions[-5:] == ["view:carry", "view:queue", "view:add", "view:accept", "view:drop"]
 
 
+def test_a_view_withdrawn_from_the_package_leaves_the_index_but_staff_views_stay(store: Store) -> None:
+    from kb.views import QuestionView, accept_view, add_view, seed_views, stored_views, text_prefix
+
+    store.load_law(law("2010-01-01", {1: "每年六月五日组织一次全市防空警报试鸣放。",
+                                      2: "人民防空工程平时可以用于经营，收益用于工程维护。"}))
+    texts = {a.number: a.text for a in store.current_articles()}
+    a, b, c = (QuestionView(TITLE, 1, "每年几号拉警报", text_prefix(texts[1])),
+               QuestionView(TITLE, 2, "防空洞能开店吗", text_prefix(texts[2])),
+               QuestionView(TITLE, 2, "防空洞租金归谁", text_prefix(texts[2])))
+    assert seed_views(store, [a, b, c]) == 3
+    confirmed = next(v for v in stored_views(store) if v.question == c.question)
+    accept_view(store, confirmed.id, "cli:alice")  # staff confirmed it: theirs now
+    add_view(store, TITLE, 2, "地下室出租要批吗", "cli:alice")
+    assert seed_views(store, [a]) == 0  # the next release withdrew b and c
+    assert {v.question for v in stored_views(store)} == {"地下室出租要批吗", "防空洞租金归谁", "每年几号拉警报"}
+    dropped = [v for v in stored_views(store, "dropped")]
+    assert [(v.question, v.note) for v in dropped] == [("防空洞能开店吗", "no longer packaged")]
+    assert seed_views(store, [a, b]) == 0  # and a withdrawn view is not revived by a later seed
+
+
 def write_bank(folder, law_title: str = TITLE, sha_line: str = "") -> None:
     (folder / "bank.toml").write_text(f'''
 [[question]]
