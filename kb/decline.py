@@ -43,7 +43,7 @@ SPECIFIC = ("contact", "place", "current", "count", "amount", "duration", "proce
 UNSTATED_KINDS = ("number", "place", "papers", "contact", "policy")
 
 FEATURES = (
-    "cos", "view_cos", "domain", "lead_score", "margin", "cov_lead", "cov_top3", "oov", "uncovered",
+    "cos", "view_cos", "text_cos", "domain", "lead_score", "margin", "cov_lead", "cov_top3", "oov", "uncovered",
     "n_content", "law_named", "region_named", "specific",
     *(f"ask_{k}" for k in QUESTION_KINDS), *(f"ask_{k}" for k in ASKS),
     *(f"offer_{k}" for k in ASKS), "asked_not_offered",
@@ -54,7 +54,7 @@ def _covered(token: str, text: str) -> bool:
 
 
 def signals(question: str, lead_texts: list[str], scores: list[float], cosine: float, view_cosine: float,
-            vocab, law_named: bool, region_named: bool, unstated: str) -> list[float]:
+            text_cosine: float, vocab, law_named: bool, region_named: bool, unstated: str) -> list[float]:
     """The feature vector (order of :data:`FEATURES`) of one question and its top articles
     (``lead_texts`` best first, ``scores`` their retrieval scores)."""
     tokens = content_tokens(question)
@@ -71,7 +71,7 @@ def signals(question: str, lead_texts: list[str], scores: list[float], cosine: f
     asks = {k: bool(q.search(question)) for k, (q, _) in ASKS.items()}
     offers = {k: bool(a.search(lead)) for k, (_, a) in ASKS.items()}
     return [
-        cosine, view_cosine, float(has_domain_marker(question)), lead_score, margin, cov_lead, cov_top3, oov,
+        cosine, view_cosine, text_cosine, float(has_domain_marker(question)), lead_score, margin, cov_lead, cov_top3, oov,
         math.log1p(uncovered), math.log1p(len(tokens)), float(law_named), float(region_named),
         float(any(QUESTION_KINDS[k].search(question) for k in SPECIFIC)),
         *(float(bool(p.search(question))) for p in QUESTION_KINDS.values()),

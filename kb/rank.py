@@ -44,6 +44,7 @@ FEATURES = (
     "in_dense", "in_view", "in_bm25", "named_law", "liability", "liability_asked", "general",
     "general_asked_def", "first_articles", "last_article", "home_no_place", "named_region",
     "national_named", *(f"match_{k}" for k in ASKS), *(f"offer_{k}" for k in ASKS), "log_len",
+    "law_text_gap", "law_view_gap",
 )
 
 
@@ -65,8 +66,11 @@ def asked(question: str) -> dict[str, bool]:
 
 
 def features(article: Article, ch: Channels, question: str, asks: dict[str, bool], law_ids: tuple[int, ...],
-             named_regions: tuple[str, ...], home_region: str, law_size: int) -> list[float]:
-    """The feature vector of one candidate article (order of :data:`FEATURES`)."""
+             named_regions: tuple[str, ...], home_region: str, law_size: int,
+             law_tops: tuple[float, float] | None = None) -> list[float]:
+    """The feature vector of one candidate article (order of :data:`FEATURES`). ``law_tops`` are
+    the best text and view cosines of any article of the candidate's law: how well the *law*
+    matches the question (a military-zone question naming 重庆 is still one for the national law)."""
     aid = article.id
     t_floor = min(ch.text_cos.values(), default=0.0)
     v_floor = min(ch.view_cos.values(), default=0.0)
@@ -97,6 +101,7 @@ def features(article: Article, ch: Channels, question: str, asks: dict[str, bool
         *(float(asks[k] and offer[k]) for k in ASKS),
         *(float(offer[k]) for k in ASKS),
         math.log(1 + len(body)) / 6.0,
+        t_top - (law_tops[0] if law_tops else text_cos), v_top - (law_tops[1] if law_tops else view_cos),
     ]
     return row
 

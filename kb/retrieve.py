@@ -12,6 +12,7 @@ from itertools import islice
 import numpy as np
 
 from kb import intents
+from kb.adapter import adapter_for
 from kb.decide import DEFAULT_DECISION, VIEWS_DECISION, DecisionModel, has_domain_marker
 from kb.decline import default_decline, signals
 from kb.index import SearchIndex
@@ -63,10 +64,11 @@ class RetrievalParams:
     implements_weight: float = 0.0
     implements_depth: int = 10
     unstated_veto: bool = True  # the unstated-specifics rule declines even what the model would answer
+    adapter: bool = False  # the learned query adapter (kb.adapter) for the article-text channel
 
 
 WITH_VIEWS = RetrievalParams(use_views=True, bm25_weight=0.5, liability_boost=0.008, decision=VIEWS_DECISION,
-                             ranker=True, learned_decline=True, implements_weight=4.0)
+                             ranker=True, learned_decline=True, implements_weight=4.0, adapter=True)
 # Views are used when they cover this share of the indexed articles (the core corpus: 84%). A
 # national corpus that happens to contain the core laws (STARD's does) keeps the plain settings:
 # a view channel holding only defence articles would push them into every civil-law answer.
@@ -132,6 +134,14 @@ class Retriever:
             self._viewed_laws = {self._law_of[int(a)][0] for a in ids if int(a) in self._law_of}
         return self._law_of
 
+    def _text_query(self, qvec: np.ndarray) -> np.ndarray:
+        """The question's vector as compared with article texts: through the learned query adapter
+        when these params use it and it was fitted in the embedder's vector space."""
+        if not self.params.adapter:
+            return qvec
+        adapter = adapter_for(self.embedder.model_id, int(qvec.shape[-1]))
+        return adapter.apply(qvec) if adapter is not None else qvec
+
     def resolve_references(self, info: QueryInfo) -> tuple[list[Article], list[MissingArticle]]:
         """The referenced articles found, and those the named law does not have."""
         found: list[Article] = []
@@ -157,7 +167,7 @@ class Retriever:
         if info.refs and not refs and not info.law_ids and asks_only_reference(info.residual):
             return SearchResult(question, (), info, 0.0, False, "which_law")
         text = info.residual if refs else question
-        fused, best_cos, view_cos = self._fuse(text, info)
+        fused, best_cos, view_cos, text_cos = self._fuse(text, info)
         hits = [Hit(a, 1.0 + (len(refs) - i) * 0.01, ("reference",)) for i, a in enumerate(refs)]
         seen = {a.id for a in refs}
         hits += [h for h in fused if h.article.id not in seen]
@@ -169,7 +179,7 @@ class Retriever:
         unstated = intents.unstated_specifics(
             question, [h.article.text for h in hits[: self.params.specifics_window]]) or ""
         row = tuple(signals(question, [h.article.text for h in hits[:3]], [h.score for h in hits[:5]], best_cos,
-                            view_cos, getattr(self.index.bm25, "vocab_dict", None), bool(info.law_ids),
+                            view_cos, text_cos, getattr(self.index.bm25, "vocab_dict", None), bool(info.law_ids),
                             bool(info.regions), unstated))
         confidence, answerable = self.decide(question, row, best_cos, view_cos)
         veto = unstated and (self.params.unstated_veto or not self.params.learned_decline)
@@ -192,23 +202,25 @@ class Retriever:
         p = learned.probability(list(row))
         return p, learned.answerable(p) and (domain or model.answerable(p_cos))
 
-    def _fuse(self, text: str, info: QueryInfo) -> tuple[list[Hit], float, float]:
+    def _fuse(self, text: str, info: QueryInfo) -> tuple[list[Hit], float, float, float]:
         """Candidates ranked (by the learned ranker when there is one, else RRF with bonuses),
-        then the region rule; returns hits and the decision's two cosines (best article, view)."""
+        then the region rule; returns hits and the decision's cosines (best article, best view,
+        best article as the article-text channel compared it: through the query adapter)."""
         p = self.params
         found = self.channels(text, info)
         if found is None:
-            return [], 0.0, 0.0
+            return [], 0.0, 0.0, 0.0
         ch, sources, allowed, decision_cos, view_cos = found
+        text_cos = max(ch.text_cos.values(), default=0.0)
         if not ch.rrf:
-            return [], decision_cos, view_cos
+            return [], decision_cos, view_cos, text_cos
         ranked = sorted(ch.rrf, key=ch.rrf.get, reverse=True)[: p.candidates]
         articles = [a for a in self.store.articles_by_ids(ranked) if a.region in allowed]
         scores = self.scores(articles, ch, text, info)
         hits = [Hit(a, scores[a.id], tuple(sorted(sources[a.id]))) for a in articles]
         hits.sort(key=lambda h: h.score, reverse=True)
         return (order_by_region(hits, info.regions, self.home_region, p.region_window, p.implements_weight,
-                                p.implements_depth), decision_cos, view_cos)
+                                p.implements_depth), decision_cos, view_cos, text_cos)
 
     def scores(self, articles: list[Article], ch: Channels, text: str, info: QueryInfo) -> dict[int, float]:
         """Score of each candidate: the learned ranker over the first ``rank_depth`` fused
@@ -237,7 +249,20 @@ class Retriever:
             if a.law_id not in size:
                 law = self.catalog.by_id(a.law_id)
                 size[a.law_id] = law.article_count if law else 0
-        return [features(a, ch, text, asks, info.law_ids, info.regions, self.home_region, size[a.law_id])
+        law_of = self._laws()
+        tops: dict[int, list[float]] = {}
+        for channel, cosines in enumerate((ch.text_cos, ch.view_cos)):
+            for aid, cos in cosines.items():
+                top = tops.setdefault(law_of.get(aid, (0,))[0], [-1.0, -1.0])
+                top[channel] = max(top[channel], cos)
+        t_floor = min(ch.text_cos.values(), default=0.0)
+        v_floor = min(ch.view_cos.values(), default=0.0)
+
+        def law_tops(a: Article) -> tuple[float, float]:
+            t, v = tops.get(a.law_id, [-1.0, -1.0])
+            return (t if t > -1.0 else t_floor, v if v > -1.0 else v_floor)
+
+        return [features(a, ch, text, asks, info.law_ids, info.regions, self.home_region, size[a.law_id], law_tops(a))
                 for a in articles]
 
     def channels(self, text: str, info: QueryInfo, skip_views: frozenset[int] = frozenset()):
@@ -276,7 +301,7 @@ class Retriever:
         def ok(aid: int) -> bool:
             return law_of.get(aid, (0, "全国"))[1] in allowed
 
-        dense = {aid: c for aid, c in self.index.dense_search(qvec, 2 * p.candidates) if ok(aid)}
+        dense = {aid: c for aid, c in self.index.dense_search(self._text_query(qvec), 2 * p.candidates) if ok(aid)}
         text_cos = dict(dense)
         views: list[tuple[int, float]] = []
         view_cos = 0.0
