@@ -93,6 +93,10 @@ def test_the_adapter_puts_the_answering_article_first_more_often(core_kb):
     with_adapter, without = text_channel_hits(True), text_channel_hits(False)
     assert with_adapter >= without + 0.15 * len(items), (with_adapter, without, len(items))
     lead_with = lead_hits()
-    r.params = replace(r.params, adapter=False)
-    lead_without = lead_hits()
+    saved = r.params  # the retriever is shared by the session's other tests: restore it
+    try:
+        r.params = replace(saved, adapter=False)
+        lead_without = lead_hits()
+    finally:
+        r.params = saved
     assert lead_with >= lead_without + 0.03 * len(items), (lead_with, lead_without, len(items))
