@@ -41,10 +41,12 @@ def upload_refusal(filename: str, size: int | None) -> str | None:
 
 
 # First run on an empty home, measured by bench/bench_start.py: the core corpus (17 files, 307 KB)
-# took 116 CPU seconds (the C engine alone: 194), i.e. about 70 s on 2 idle cores. A fixed part
-# (loading torch and the model, exporting it once, embedding the question views) and a part per
-# byte of statute text (parsing, storing, embedding passages), scaled by the cores available.
-FIRST_RUN_FIXED_S = 30.0
+# with 1,851 question views took 116 CPU seconds (the C engine alone: 194), i.e. about 70 s on 2
+# idle cores; with 4,317 views, 95 s. A fixed part (loading torch and the model, exporting it
+# once), a part per question view (embedded by the C engine) and a part per byte of statute text
+# (parsing, storing, embedding passages), scaled by the cores available.
+FIRST_RUN_FIXED_S = 10.0
+FIRST_RUN_VIEW_S = 0.011
 FIRST_RUN_BYTES_PER_S = 7_500.0
 CORPUS_BESIDE = Path("shared") / "corpus" / "core"
 
@@ -66,11 +68,16 @@ def find_corpus(option: str | os.PathLike | None) -> Path:
                       "LAWBOT_CORPUS 指定法规所在的文件夹（例如 ../shared/corpus/core）。")
 
 
-def estimate_first_run(files: Iterable[Path], cores: int | None = None) -> float:
-    """Seconds a first run (load and index ``files``) should take on this machine."""
+def estimate_first_run(files: Iterable[Path], cores: int | None = None, views: int | None = None) -> float:
+    """Seconds a first run (load and index ``files``, embed ``views`` question views: by default
+    the packaged ones) should take on this machine."""
+    if views is None:
+        from kb.views import default_views
+
+        views = len(default_views())
     size = sum(Path(f).stat().st_size for f in files)
     scale = 2 / max(1, min(cores or os.cpu_count() or 2, 8))
-    return (FIRST_RUN_FIXED_S + size / FIRST_RUN_BYTES_PER_S) * max(scale, 0.5)
+    return (FIRST_RUN_FIXED_S + views * FIRST_RUN_VIEW_S + size / FIRST_RUN_BYTES_PER_S) * max(scale, 0.5)
 
 
 @dataclass(frozen=True)

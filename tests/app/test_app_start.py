@@ -43,3 +43,17 @@ def test_a_missing_corpus_is_one_polite_line(tmp_path, monkeypatch):
     result = start(tmp_path / "home", tmp_path, monkeypatch, LAWBOT_CORPUS=str(tmp_path / "nowhere"))
     assert result.exit_code == 1 and "找不到法规文件夹" in result.output
     assert "Traceback" not in result.output
+
+
+def test_the_first_run_estimate_counts_the_question_views():
+    """The wait announced before a first run grows with the views to embed and the statute text,
+    and is what the core corpus with the packaged views took here (95 s on 2 cores)."""
+    from app.loading import estimate_first_run
+    from kb.views import default_views
+
+    files = sorted(CORE.glob("*.md"))
+    packaged = estimate_first_run(files, cores=2)
+    assert packaged == estimate_first_run(files, cores=2, views=len(default_views()))
+    assert estimate_first_run(files, cores=2, views=0) < packaged - 30
+    assert 70 <= packaged <= 130
+    assert estimate_first_run(files, cores=4) < packaged  # more cores, shorter wait
