@@ -1,0 +1,40 @@
+#!/bin/bash
+# Fit the three packaged models in order: the query adapter (kb/data/query_adapter.npz), the
+# ranker (kb/data/ranker.json) and the answer/decline decision (kb/data/decline.json).
+#
+# The decision is fitted on cross-fitted rows: the labelled sets are split in two halves, and each
+# half's rows are computed with an adapter and a ranker fitted on the other half only. Otherwise
+# the decision would learn from in-scope questions the adapter and ranker were fitted on (their
+# scores too good to be true) and be too ready to answer on new questions. The adapter and ranker
+# shipped are then fitted on everything.
+#
+# usage: bench/fit_models.sh HOME   (HOME: a data directory holding the core corpus, real e5 model,
+#        indexed with the packaged views: `lawbot --home HOME ingest ../shared/corpus/core`)
+# Takes about 25 minutes on 2 cores.
+set -euo pipefail
+HOME_DIR=${1:?usage: bench/fit_models.sh HOME}
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-.venv/bin/python}
+export PYTHONPATH=$PWD
+D=tests/data
+A="$D/dev.jsonl $D/blind_a.jsonl $D/blind_c.jsonl $D/blind_e.jsonl $D/blind_g.jsonl $D/blind_i.jsonl $D/blind_k.jsonl"
+B="$D/dev_kinds.jsonl $D/blind_b.jsonl $D/blind_d.jsonl $D/blind_f.jsonl $D/blind_h.jsonl $D/blind_j.jsonl $D/blind_l.jsonl"
+OWN=bench/data/decline_own.jsonl  # questions written for the decision only (no model sees them)
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+$PY -m bot.cli --home "$HOME_DIR" reindex
+echo "== models on half A, decision rows of half B"
+$PY bench/fit_adapter.py --home "$HOME_DIR" --sets $A
+$PY bench/fit_ranker.py --home "$HOME_DIR" --sets $A | tail -1
+$PY bench/fit_decline.py --home "$HOME_DIR" --sets $B $OWN --no-write --cache "$TMP/b.pkl" | tail -1
+echo "== models on half B, decision rows of half A"
+$PY bench/fit_adapter.py --home "$HOME_DIR" --sets $B
+$PY bench/fit_ranker.py --home "$HOME_DIR" --sets $B | tail -1
+$PY bench/fit_decline.py --home "$HOME_DIR" --sets $A --no-write --cache "$TMP/a.pkl" | tail -1
+echo "== adapter and ranker on everything"
+$PY bench/fit_adapter.py --home "$HOME_DIR" --sets $A $B
+$PY bench/fit_ranker.py --home "$HOME_DIR" --sets $A $B
+echo "== decision on the cross-fitted rows"
+$PY -c "import pickle, sys; pickle.dump(pickle.load(open(sys.argv[1], 'rb')) + pickle.load(open(sys.argv[2], 'rb')),
+open(sys.argv[3], 'wb'))" "$TMP/a.pkl" "$TMP/b.pkl" "$TMP/all.pkl"
+$PY bench/fit_decline.py --home "$HOME_DIR" --cache "$TMP/all.pkl"
