@@ -301,7 +301,8 @@ class Retriever:
         def ok(aid: int) -> bool:
             return law_of.get(aid, (0, "全国"))[1] in allowed
 
-        dense = {aid: c for aid, c in self.index.dense_search(self._text_query(qvec), 2 * p.candidates) if ok(aid)}
+        tvec = self._text_query(qvec)
+        dense = {aid: c for aid, c in self.index.dense_search(tvec, 2 * p.candidates) if ok(aid)}
         text_cos = dict(dense)
         views: list[tuple[int, float]] = []
         view_cos = 0.0
@@ -312,8 +313,12 @@ class Retriever:
             # in the view channel through its text, as if the text were its view: otherwise its
             # articles would compete in two channels against three.
             # So does an amended article whose views await review (index.text_view_ids).
+            # Its text stands in for a view at the views' scale: the plain cosine, not the adapted
+            # one (the adapter's cosines are on another scale, ~0.2 where views score ~0.9).
             text_views = self.index.text_view_ids
-            views += [(aid, c + p.view_margin) for aid, c in dense.items()
+            plain = dense if tvec is qvec else {
+                aid: c for aid, c in self.index.dense_search(qvec, 2 * p.candidates) if ok(aid)}
+            views += [(aid, c + p.view_margin) for aid, c in plain.items()
                       if law_of.get(aid, (0,))[0] not in self._viewed_laws or aid in text_views]
             views.sort(key=lambda x: x[1], reverse=True)
             views = views[: p.candidates]
