@@ -25,10 +25,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from kb.adapter import FILE_NAME, QueryAdapter  # noqa: E402
-from kb.dialect import standardize  # noqa: E402
+from kb.dialect import prepare_question  # noqa: E402
 from kb.embed import vector_space  # noqa: E402
 from kb.evaluate import read_labelled  # noqa: E402
-from kb.normalize import normalize_question  # noqa: E402
 from kb.service import KnowledgeBase  # noqa: E402
 from kb.settings import Settings  # noqa: E402
 from kb.views import index_views, resolve_views  # noqa: E402
@@ -42,10 +41,6 @@ def article_matrix(index):
     return ids, vecs
 
 
-def prepared(question: str) -> str:
-    return standardize(normalize_question(question))
-
-
 def collect(kb, sets: list[str]):
     """[(question, gold rows, set name)] from the views and the labelled sets."""
     r = kb.retriever()
@@ -57,12 +52,12 @@ def collect(kb, sets: list[str]):
     res = resolve_views(kb.store, index_views(kb.store))
     for aid, q in zip(res.article_ids, res.questions):
         if int(aid) in row_of:
-            pairs.append((prepared(q), [row_of[int(aid)]], "views"))
+            pairs.append((prepare_question(q), [row_of[int(aid)]], "views"))
     for path in sets:
         for item in read_labelled(path):
             gold = [row_by_key[g] for g in item.gold if g in row_by_key]
             if gold:
-                pairs.append((prepared(item.question), gold, Path(path).stem))
+                pairs.append((prepare_question(item.question), gold, Path(path).stem))
     return vecs, pairs
 
 

@@ -30,9 +30,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from kb import intents  # noqa: E402
-from kb.dialect import standardize  # noqa: E402
+from kb.dialect import prepare_question  # noqa: E402
 from kb.evaluate import read_labelled  # noqa: E402
-from kb.normalize import normalize_question  # noqa: E402
 from kb.query import understand  # noqa: E402
 from kb.rank import FEATURES, LinearRanker  # noqa: E402
 from kb.retrieve import default_params  # noqa: E402
@@ -43,7 +42,7 @@ from kb.views import index_views, resolve_views  # noqa: E402
 
 def candidate_rows(r, question: str, skip=frozenset()):
     """(articles, feature rows, hand-set scores) of one question's first rank_depth candidates."""
-    question = standardize(normalize_question(question))  # as the Assistant hands it on
+    question = prepare_question(question)  # as the Assistant hands it on
     info = understand(question, r.catalog, r.home_region)
     found = r.channels(question, info, skip)
     if found is None:

@@ -12,7 +12,7 @@ from kb import intents
 from kb.answer import (ADVICE_DECLINED, ADVICE_RULE, INTRODUCTION, MILITARY_DECLINED, NOT_COVERED, Answer, Quote,
                        best_sentence, compose, help_line)
 from kb.citations import invalid_citations
-from kb.dialect import standardize
+from kb.dialect import prepare_question
 from kb.faq import FaqBook
 from kb.followup import Discussed, resolve
 from kb.logbook import Logbook
@@ -67,7 +67,7 @@ class Assistant:
         problem = question_problem(question)
         if problem is not None:
             return Answer("invalid", normalize_question(question)[:50], message=problem), None
-        text = standardize(normalize_question(question))  # once, before understanding and retrieval
+        text = prepare_question(question)  # once, before understanding and retrieval
         if previous is not None:
             text = resolve(text, previous, self.kb.retriever().catalog, self.kb.settings.home_region).question
         kind = intents.classify(text)

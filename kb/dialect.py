@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from kb.normalize import normalize_question
+
 # 好多 asks "how much" before a unit (好多钱, 好多分贝); 好多人 / 好多年 / 好多次 mean "many" and stay.
 _UNITS = r"(钱|块钱|块|元|度|分贝|米|公里|岁|周岁|平米|平方米|平方|小时|分钟)"
 _RULES: tuple[tuple[re.Pattern, str], ...] = (
@@ -44,3 +46,10 @@ def standardize(text: str) -> str:
     for pattern, repl in _RULES:
         out = pattern.sub(repl, out)
     return out
+
+
+def prepare_question(question: str) -> str:
+    """A question as the assistant hands it to understanding and retrieval: normalised (width,
+    spaces, markup), then Chongqing speech and phone typos standardised. Fitting scripts use it too,
+    so models are fitted on what retrieval sees."""
+    return standardize(normalize_question(question))

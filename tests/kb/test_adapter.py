@@ -63,9 +63,8 @@ def test_the_adapter_puts_the_answering_article_first_more_often(core_kb):
     """Over the development set's everyday questions, the article-text channel finds the
     answering article far more often with the adapter than without it, and so does the whole
     retrieval (same index, same ranker)."""
-    from kb.dialect import standardize
+    from kb.dialect import prepare_question
     from kb.evaluate import read_labelled
-    from kb.normalize import normalize_question
     from kb.query import understand
     from tests.helpers.paths import REPO
 
@@ -74,7 +73,7 @@ def test_the_adapter_puts_the_answering_article_first_more_often(core_kb):
     items = [i for i in read_labelled(REPO / "tests" / "data" / "dev.jsonl")
              if i.gold and not understand(i.question, r.catalog, r.home_region).refs]
     assert len(items) >= 120
-    questions = [standardize(normalize_question(i.question)) for i in items]
+    questions = [prepare_question(i.question) for i in items]
 
     def text_channel_hits(adapted: bool) -> int:
         found = 0
