@@ -21,6 +21,8 @@ from importlib import resources
 
 import numpy as np
 
+from kb.packaged import data_file
+
 FILE_NAME = "query_adapter.npz"
 
 
@@ -55,8 +57,8 @@ class QueryAdapter:
 @lru_cache(maxsize=1)
 def default_adapter() -> QueryAdapter | None:
     """The packaged adapter, or None when there is none."""
-    path = resources.files("kb").joinpath("data", FILE_NAME)
-    if not path.is_file():
+    path = data_file(FILE_NAME)
+    if path is None:
         return None
     with resources.as_file(path) as p:
         return QueryAdapter.load(p)
