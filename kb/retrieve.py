@@ -124,6 +124,7 @@ class Retriever:
         self.params = params or default_params(index)
         self._law_of: dict[int, tuple[int, str]] | None = None
         self._viewed_laws: set[int] = set()
+        self._unviewed_laws = False  # some current law has no views (it competes through its text)
 
     def _laws(self) -> dict[int, tuple[int, str]]:
         """(law id, region) of every current article, and the laws that have question views
@@ -132,6 +133,7 @@ class Retriever:
             self._law_of = self.store.article_laws()
             ids = self.index.view_ids if self.index.has_views else ()
             self._viewed_laws = {self._law_of[int(a)][0] for a in ids if int(a) in self._law_of}
+            self._unviewed_laws = bool({law for law, _ in self._law_of.values()} - self._viewed_laws)
         return self._law_of
 
     def _text_query(self, qvec: np.ndarray) -> np.ndarray:
@@ -316,7 +318,7 @@ class Retriever:
             # Its text stands in for a view at the views' scale: the plain cosine, not the adapted
             # one (the adapter's cosines are on another scale, ~0.2 where views score ~0.9).
             text_views = self.index.text_view_ids
-            plain = dense if tvec is qvec else {
+            plain = dense if tvec is qvec or not (text_views or self._unviewed_laws) else {
                 aid: c for aid, c in self.index.dense_search(qvec, 2 * p.candidates) if ok(aid)}
             views += [(aid, c + p.view_margin) for aid, c in plain.items()
                       if law_of.get(aid, (0,))[0] not in self._viewed_laws or aid in text_views]
