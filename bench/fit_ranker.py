@@ -41,18 +41,20 @@ from kb.views import index_views, resolve_views  # noqa: E402
 
 
 def candidate_rows(r, question: str, skip=frozenset()):
-    """(articles, feature rows, hand-set scores) of one question's first rank_depth candidates."""
+    """(articles, feature rows, hand-set scores, places named) of one question's first rank_depth
+    candidates."""
     question = prepare_question(question)  # as the Assistant hands it on
     info = understand(question, r.catalog, r.home_region)
     found = r.channels(question, info, skip)
     if found is None:
-        return [], np.zeros((0, len(FEATURES))), np.zeros(0)
+        return [], np.zeros((0, len(FEATURES))), np.zeros(0), info.regions
     ch, _, allowed, _, _ = found
     ranked = sorted(ch.rrf, key=ch.rrf.get, reverse=True)[: r.params.candidates]
     arts = [a for a in r.store.articles_by_ids(ranked) if a.region in allowed]
     hand = r.scores(arts, ch, question, info)  # the ranker is off in these params: hand-set fusion
     arts = arts[: r.params.rank_depth]
-    return arts, np.array(r.feature_rows(arts, ch, question, info)), np.array([hand[a.id] for a in arts])
+    return (arts, np.array(r.feature_rows(arts, ch, question, info)), np.array([hand[a.id] for a in arts]),
+            info.regions)
 
 
 def collect(kb, sets: list[str]) -> list[dict]:
@@ -66,8 +68,9 @@ def collect(kb, sets: list[str]) -> list[dict]:
     for row, (_, q) in enumerate(kept):
         rows_of.setdefault(q, []).append(row)
     for i, (aid, q) in enumerate(kept):
-        arts, X, hand = candidate_rows(r, q, frozenset(rows_of[q]))
-        groups.append({"set": "views", "q": q, "X": X, "y": np.array([a.id == aid for a in arts]), "hand": hand})
+        arts, X, hand, named = candidate_rows(r, q, frozenset(rows_of[q]))
+        groups.append({"set": "views", "q": q, "X": X, "y": np.array([a.id == aid for a in arts]), "hand": hand,
+                       "region": [a.region for a in arts], "named": named})
         if i % 200 == 0:
             print(f"views {i}/{len(kept)}", file=sys.stderr, flush=True)
     for path in sets:
@@ -78,9 +81,10 @@ def collect(kb, sets: list[str]) -> list[dict]:
             if understand(item.question, r.catalog, r.home_region).refs:
                 continue
             gold = set(item.gold)
-            arts, X, hand = candidate_rows(r, item.question)
+            arts, X, hand, named = candidate_rows(r, item.question)
             groups.append({"set": name, "q": item.question, "X": X,
-                           "y": np.array([(a.law_title, a.number) in gold for a in arts]), "hand": hand})
+                           "y": np.array([(a.law_title, a.number) in gold for a in arts]), "hand": hand,
+                           "region": [a.region for a in arts], "named": named})
         print(f"{name} done", file=sys.stderr, flush=True)
     return groups
 
@@ -132,6 +136,32 @@ def ranks(groups: list[dict], score) -> dict:
             "mrr@10": sum(1 / (x + 1) for x in r if x is not None and x < 10) / n}
 
 
+def region_lead(g: dict, s: np.ndarray, margin: float, window: int = 5) -> int:
+    """Index of the candidate the region rule (kb.retrieve.order_by_region) puts first, given the
+    ranker's scores ``s`` and its margin."""
+    order = [int(i) for i in np.argsort(-s, kind="stable")]
+    regions = g["named"] or ("全国",)
+    lead = next((i for i in order[:window] if g["region"][i] in regions), None)
+    return order[0] if lead is None or s[order[0]] - s[lead] > margin else lead
+
+
+def region_margins(groups: list[dict], margins: list[float], l2: float, view_weight: float, home: str) -> None:
+    """Leave-one-set-out hit@1 after the region rule, for each margin (inf: the plain window rule),
+    over all labelled questions and those naming the home region."""
+    names = sorted({g["set"] for g in groups} - {"views"})
+    scored = []
+    for name in names:
+        mean, scale, w = fit([g for g in groups if g["set"] != name], l2, view_weight=view_weight)
+        scored += [(g, ((g["X"] - mean) / scale) @ w) for g in groups if g["set"] == name]
+    print(f"{'region margin':<16}{'hit@1':>8}{'home named':>12}   (leave-one-set-out, {len(scored)} questions)")
+    for margin in margins:
+        hits = [(len(g["y"]) > 0 and bool(g["y"][region_lead(g, s, margin)]), home in g["named"])
+                for g, s in scored]
+        home_hits = [h for h, named in hits if named]
+        print(f"{margin:<16}{sum(h for h, _ in hits) / len(hits):>8.3f}"
+              f"{sum(home_hits) / max(1, len(home_hits)):>12.3f}  (n={len(home_hits)})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--home", required=True)
@@ -141,6 +171,8 @@ def main() -> None:
     ap.add_argument("--cache", help="pickle of the collected features (reused when it exists)")
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--view-weight", type=float, default=1.0, help="weight of a view question vs a labelled one")
+    ap.add_argument("--region-margins", nargs="*", type=float, default=[],
+                    help="also print leave-one-set-out hit@1 after the region rule at these margins")
     ap.add_argument("--drop", nargs="*", default=[], help="features left out (weight fixed at 0)")
     args = ap.parse_args()
     if args.cache and Path(args.cache).exists():
@@ -161,6 +193,9 @@ def main() -> None:
         learned = ranks(test, lambda g: ((g["X"] - mean) / scale) @ w)
         print(f"{name:<16}{hand['n']:>5}  {hand['hit@1']:.3f} / {hand['hit@3']:.3f} / {hand['mrr@10']:.3f}"
               f"          {learned['hit@1']:.3f} / {learned['hit@3']:.3f} / {learned['mrr@10']:.3f}", flush=True)
+    if args.region_margins:
+        region_margins(groups, args.region_margins + [float("inf")], args.l2, args.view_weight,
+                       Settings(home=Path(args.home)).home_region)
     mean, scale, w = fit(groups, args.l2, view_weight=args.view_weight)
     for n, x in sorted(zip(FEATURES, w), key=lambda t: -abs(t[1]))[:12]:
         print(f"  {n:<22}{x:+.3f}")

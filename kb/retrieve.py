@@ -45,6 +45,10 @@ class RetrievalParams:
     rrf_k: int = RRF_K
     named_law_boost: float = 0.02
     region_window: int = 5
+    # With the learned ranker, the region rule promotes an article of the place named (or, no place
+    # named, a national one) only when it scores within this margin of the ranker's first
+    # (fitted leave-one-set-out on the labelled sets; see bench/fit_ranker.py --region-margins).
+    region_margin: float | None = None
     liability_boost: float = 0.004  # consequence questions favour 法律责任 chapters
     expand_bm25: bool = True
     expand_dense: bool = False
@@ -68,7 +72,8 @@ class RetrievalParams:
 
 
 WITH_VIEWS = RetrievalParams(use_views=True, bm25_weight=0.5, liability_boost=0.008, decision=VIEWS_DECISION,
-                             ranker=True, learned_decline=True, implements_weight=4.0, adapter=True)
+                             ranker=True, learned_decline=True, implements_weight=4.0, adapter=True,
+                             region_margin=1.0)
 # Views are used when they cover this share of the indexed articles (the core corpus: 84%). A
 # national corpus that happens to contain the core laws (STARD's does) keeps the plain settings:
 # a view channel holding only defence articles would push them into every civil-law answer.
@@ -221,8 +226,9 @@ class Retriever:
         scores = self.scores(articles, ch, text, info)
         hits = [Hit(a, scores[a.id], tuple(sorted(sources[a.id]))) for a in articles]
         hits.sort(key=lambda h: h.score, reverse=True)
+        margin = p.region_margin if p.ranker and default_ranker() is not None else None
         return (order_by_region(hits, info.regions, self.home_region, p.region_window, p.implements_weight,
-                                p.implements_depth), decision_cos, view_cos, text_cos)
+                                p.implements_depth, margin), decision_cos, view_cos, text_cos)
 
     def scores(self, articles: list[Article], ch: Channels, text: str, info: QueryInfo) -> dict[int, float]:
         """Score of each candidate: the learned ranker over the first ``rank_depth`` fused
@@ -339,22 +345,31 @@ class Retriever:
 
 
 def order_by_region(hits: list[Hit], named: tuple[str, ...], home_region: str,
-                    window: int = 5, implements_weight: float = 0.0, implements_depth: int = 10) -> list[Hit]:
+                    window: int = 5, implements_weight: float = 0.0, implements_depth: int = 10,
+                    margin: float | None = None) -> list[Hit]:
     """Apply the region rule to the top of the list.
 
     No place named: the best national article leads and the home-region article implementing it
     follows (see :func:`implementing`). A place named: that place's best article leads, then the
     best national one. Only the first ``window`` hits compete for the lead, so a far weaker
-    article is never promoted.
+    article is never promoted; with a ``margin`` (on the learned ranker's scale) only one scoring
+    within that margin of the first hit is. Beyond it the ranker's lead stands — a question naming
+    重庆 about drones near a base is one for the national law, an 易地建设费 question naming no
+    place one for the home regulation — and the article of the other kind follows it.
     """
     top = hits[:window]
     lead_regions = named or ("全国",)
     lead = next((h for h in top if h.article.region in lead_regions), None)
     if lead is None:
         return hits
+    if margin is not None and hits[0].score - lead.score > margin:
+        lead = hits[0]
     if named:
-        follow = next((h for h in top if h.article.region == "全国" and h is not lead), None)
-    elif implements_weight and lead.article.region == "全国":
+        follow_regions = ("全国",) if lead.article.region in named else named
+        follow = next((h for h in top if h.article.region in follow_regions and h is not lead), None)
+    elif lead.article.region != "全国":
+        follow = next((h for h in top if h.article.region == "全国"), None)
+    elif implements_weight:
         follow = implementing(lead, hits[:implements_depth], home_region, implements_weight)
     else:
         follow = next((h for h in top if h.article.region == home_region and h is not lead), None)

@@ -124,6 +124,21 @@ def test_region_rule():
     assert order_by_region(far, (), "重庆市", window=5)[0].article.id == 1
 
 
+def test_region_rule_with_the_rankers_margin():
+    # 重庆 named, but the question is one for a national law the ranker is sure of (drones near a
+    # base): beyond the margin the national article keeps the lead and the Chongqing one follows
+    sure = [hit(1, "全国", 103.0), hit(2, "全国", 101.5), hit(3, "重庆市", 101.0)]
+    assert [h.article.id for h in order_by_region(sure, ("重庆市",), "重庆市", margin=1.0)] == [1, 3, 2]
+    # within the margin the place named leads, as without one
+    close = [hit(1, "全国", 101.8), hit(2, "全国", 101.5), hit(3, "重庆市", 101.0)]
+    assert [h.article.id for h in order_by_region(close, ("重庆市",), "重庆市", margin=1.0)] == [3, 1, 2]
+    assert [h.article.id for h in order_by_region(sure, ("重庆市",), "重庆市")] == [3, 1, 2]
+    # no place named and only the home regulation has it (易地建设费): it leads, the best national follows
+    fee = [hit(1, "重庆市", 104.0), hit(2, "重庆市", 102.0), hit(3, "全国", 101.0)]
+    assert [h.article.id for h in order_by_region(fee, (), "重庆市", margin=1.0)] == [1, 3, 2]
+    assert [h.article.id for h in order_by_region(fee, (), "重庆市")] == [3, 1, 2]
+
+
 def test_citation_check(small_store):
     assert invalid_citations("依据《中华人民共和国人民防空法》第三条和《重庆人防条例》第2条", small_store) == []
     bad = invalid_citations("见《中华人民共和国人民防空法》第九十九条与《不存在法》第一条", small_store)
