@@ -17,11 +17,15 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 export PYTHONPATH=$PWD
 D=tests/data
-A="$D/dev.jsonl $D/blind_a.jsonl $D/blind_c.jsonl $D/blind_e.jsonl $D/blind_g.jsonl $D/blind_i.jsonl $D/blind_k.jsonl"
-B="$D/dev_kinds.jsonl $D/blind_b.jsonl $D/blind_d.jsonl $D/blind_f.jsonl $D/blind_h.jsonl $D/blind_j.jsonl $D/blind_l.jsonl"
+A="$D/dev.jsonl $D/blind_a.jsonl $D/blind_c.jsonl $D/blind_e.jsonl $D/blind_g.jsonl $D/blind_i.jsonl $D/blind_k.jsonl $D/blind_m.jsonl $D/blind_q.jsonl"
+B="$D/dev_kinds.jsonl $D/blind_b.jsonl $D/blind_d.jsonl $D/blind_f.jsonl $D/blind_h.jsonl $D/blind_j.jsonl $D/blind_l.jsonl $D/blind_n.jsonl $D/blind_r.jsonl"
 OWN=bench/data/decline_own.jsonl  # questions written for the decision only (no model sees them)
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
+if [ -n "${KEEP:-}" ]; then  # KEEP=DIR keeps the decision rows there, to refit the decision alone
+  TMP=$KEEP; mkdir -p "$TMP"
+else
+  TMP=$(mktemp -d)
+  trap 'rm -rf "$TMP"' EXIT
+fi
 $PY -m bot.cli --home "$HOME_DIR" reindex
 echo "== models on half A, decision rows of half B"
 $PY bench/fit_adapter.py --home "$HOME_DIR" --sets $A
@@ -33,7 +37,7 @@ $PY bench/fit_ranker.py --home "$HOME_DIR" --sets $B | tail -1
 $PY bench/fit_decline.py --home "$HOME_DIR" --sets $A --no-write --cache "$TMP/a.pkl" | tail -1
 echo "== adapter and ranker on everything"
 $PY bench/fit_adapter.py --home "$HOME_DIR" --sets $A $B
-$PY bench/fit_ranker.py --home "$HOME_DIR" --sets $A $B
+$PY bench/fit_ranker.py --home "$HOME_DIR" --sets $A $B --region-margins 0 0.5 1 1.5 2
 echo "== decision on the cross-fitted rows"
 $PY -c "import pickle, sys; pickle.dump(pickle.load(open(sys.argv[1], 'rb')) + pickle.load(open(sys.argv[2], 'rb')),
 open(sys.argv[3], 'wb'))" "$TMP/a.pkl" "$TMP/b.pkl" "$TMP/all.pkl"
