@@ -69,12 +69,13 @@ def find_corpus(option: str | os.PathLike | None) -> Path:
 
 
 def estimate_first_run(files: Iterable[Path], cores: int | None = None, views: int | None = None) -> float:
-    """Seconds a first run (load and index ``files``, embed ``views`` question views: by default
-    the packaged ones) should take on this machine."""
+    """Seconds a first run (load and index ``files``, embed ``views`` questions: by default the
+    packaged question views and precedents, kb.precedents) should take on this machine."""
     if views is None:
+        from kb.precedents import default_precedents
         from kb.views import default_views
 
-        views = len(default_views())
+        views = len(default_views()) + len(default_precedents())
     size = sum(Path(f).stat().st_size for f in files)
     scale = 2 / max(1, min(cores or os.cpu_count() or 2, 8))
     return (FIRST_RUN_FIXED_S + views * FIRST_RUN_VIEW_S + size / FIRST_RUN_BYTES_PER_S) * max(scale, 0.5)

@@ -56,6 +56,7 @@ def collect(home: str, sets: list[str]) -> list[dict]:
     rows = []
     for path in sets:
         name = Path(path).stem
+        r.precedent_skip = name  # the set's own questions are not its precedents
         for item in read_items(path):
             answer, result = assistant._answer(item.question)
             decided = result is not None and result.reason in DECIDED and answer.kind in ("statute", "decline")

@@ -2,6 +2,9 @@
 # Fit the three packaged models in order: the query adapter (kb/data/query_adapter.npz), the
 # ranker (kb/data/ranker.json) and the answer/decline decision (kb/data/decline.json).
 #
+# The precedents the decision compares questions with (kb/data/precedents.jsonl) are the labelled
+# sets themselves; each set's own are left out of its decision rows.
+#
 # The decision is fitted on cross-fitted rows: the labelled sets are split in two halves, and each
 # half's rows are computed with an adapter and a ranker fitted on the other half only. Otherwise
 # the decision would learn from in-scope questions the adapter and ranker were fitted on (their
@@ -26,6 +29,7 @@ else
   TMP=$(mktemp -d)
   trap 'rm -rf "$TMP"' EXIT
 fi
+$PY bench/build_precedents.py --sets $A $B $OWN
 $PY -m bot.cli --home "$HOME_DIR" reindex
 echo "== models on half A, decision rows of half B"
 $PY bench/fit_adapter.py --home "$HOME_DIR" --sets $A

@@ -48,7 +48,7 @@ def candidate_rows(r, question: str, skip=frozenset()):
     found = r.channels(question, info, skip)
     if found is None:
         return [], np.zeros((0, len(FEATURES))), np.zeros(0), info.regions
-    ch, _, allowed, _, _ = found
+    ch, _, allowed, _, _, _ = found
     ranked = sorted(ch.rrf, key=ch.rrf.get, reverse=True)[: r.params.candidates]
     arts = [a for a in r.store.articles_by_ids(ranked) if a.region in allowed]
     hand = r.scores(arts, ch, question, info)  # the ranker is off in these params: hand-set fusion

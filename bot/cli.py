@@ -99,7 +99,7 @@ def _progress(total: int, desc: str):
                 disable=None if total > 20 else True)
 
 
-_PHASES = {"embed": "计算向量", "bm25": "建立词索引", "views": "计算问法向量"}
+_PHASES = {"embed": "计算向量", "bm25": "建立词索引", "views": "计算问法向量", "precedents": "计算参照问句向量"}
 
 
 def reindex_with_progress(kb):

@@ -7,7 +7,8 @@ get a confidently quoted article. This model also sees *what the question asks f
 place, a current figure, a count, a duration, a procedure, a sound; or whether something is
 allowed, the penalty, who is responsible, a duty), whether the lead article offers that, how many
 of the question's content words the top articles contain (and how many the corpus has never
-seen), the ranker's lead score and margin, and the dense cosines. It is a sum of boosted decision
+seen), the ranker's lead score and margin, the dense cosines, and how close the question comes to
+questions judged before as not covered or in scope (kb.precedents). It is a sum of boosted decision
 stumps fitted by ``bench/fit_decline.py`` on the labelled sets and packaged as ``kb/data/decline.json``;
 without that file (or for an index without question views) the older decision stays in force.
 """
@@ -48,15 +49,18 @@ FEATURES = (
     *(f"ask_{k}" for k in QUESTION_KINDS), *(f"ask_{k}" for k in ASKS),
     *(f"offer_{k}" for k in ASKS), "asked_not_offered",
     *(f"unstated_{k}" for k in UNSTATED_KINDS),
+    "prec_out", "prec_in", "prec_gap",
 )
 def _covered(token: str, text: str) -> bool:
     return token in text
 
 
 def signals(question: str, lead_texts: list[str], scores: list[float], cosine: float, view_cosine: float,
-            text_cosine: float, vocab, law_named: bool, region_named: bool, unstated: str) -> list[float]:
+            text_cosine: float, vocab, law_named: bool, region_named: bool, unstated: str,
+            precedent: tuple[float, float, float] = (0.0, 0.0, 0.0)) -> list[float]:
     """The feature vector (order of :data:`FEATURES`) of one question and its top articles
-    (``lead_texts`` best first, ``scores`` their retrieval scores)."""
+    (``lead_texts`` best first, ``scores`` their retrieval scores); ``precedent`` is how close it
+    comes to questions judged before (kb.precedents: not covered, in scope, their gap)."""
     tokens = content_tokens(question)
     n = max(len(tokens), 1)
     lead = lead_texts[0] if lead_texts else ""
@@ -79,6 +83,7 @@ def signals(question: str, lead_texts: list[str], scores: list[float], cosine: f
         *(float(asks[k] and offers[k]) for k in ASKS),
         float(any(asks[k] and not offers[k] for k in ASKS)),
         *(float(unstated == k) for k in UNSTATED_KINDS),
+        *precedent,
     ]
 
 

@@ -256,7 +256,8 @@ def embed_cached(store: "Store", embedder: Embedder, texts: Sequence[str],
     for batch in _chunks(todo, texts, batch_size, max_chars):
         vecs = embed([texts[i] for i in batch])
         fresh = [(hashes[i], v) for i, v in zip(batch, vecs)]
-        store.put_vectors(cache_id, fresh)
+        if not getattr(store, "read_only", False):  # a read-only home still answers, uncached
+            store.put_vectors(cache_id, fresh)
         cached.update(fresh)
         if progress:
             progress(len(batch))

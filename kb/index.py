@@ -214,6 +214,13 @@ def build_index(store: "Store", embedder: "Embedder", index_dir: Path,
     if kept:
         view_index.add(view_vectors)
     view_ids = np.array([aid for aid, _ in kept] or [-1], dtype=np.int64)
+    # The precedents the learned decision compares questions with (kb.precedents): embedded now
+    # into the store's cache, so the first question does not wait for them.
+    from kb.precedents import default_precedents
+    if kept and (precedents := default_precedents()):
+        if phase:
+            phase("precedents", len(precedents))
+        embed_cached(store, embedder, [p.question for p in precedents], progress=progress, queries=True)
 
     index_dir.mkdir(parents=True, exist_ok=True)
     name = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{time.time_ns() % 10**9:09d}-{os.getpid()}-r{revision}"

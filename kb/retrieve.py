@@ -13,6 +13,7 @@ import numpy as np
 
 from kb import intents
 from kb.adapter import adapter_for
+from kb.precedents import PrecedentIndex
 from kb.decide import DEFAULT_DECISION, VIEWS_DECISION, DecisionModel, has_domain_marker
 from kb.decline import default_decline, signals
 from kb.index import SearchIndex
@@ -130,6 +131,8 @@ class Retriever:
         self._law_of: dict[int, tuple[int, str]] | None = None
         self._viewed_laws: set[int] = set()
         self._unviewed_laws = False  # some current law has no views (it competes through its text)
+        self._precedents: PrecedentIndex | None = None
+        self.precedent_skip: str | None = None  # a labelled set left out of the precedents (fitting)
 
     def _laws(self) -> dict[int, tuple[int, str]]:
         """(law id, region) of every current article, and the laws that have question views
@@ -174,7 +177,7 @@ class Retriever:
         if info.refs and not refs and not info.law_ids and asks_only_reference(info.residual):
             return SearchResult(question, (), info, 0.0, False, "which_law")
         text = info.residual if refs else question
-        fused, best_cos, view_cos, text_cos = self._fuse(text, info)
+        fused, best_cos, view_cos, text_cos, qvec = self._fuse(text, info)
         hits = [Hit(a, 1.0 + (len(refs) - i) * 0.01, ("reference",)) for i, a in enumerate(refs)]
         seen = {a.id for a in refs}
         hits += [h for h in fused if h.article.id not in seen]
@@ -187,7 +190,7 @@ class Retriever:
             question, [h.article.text for h in hits[: self.params.specifics_window]]) or ""
         row = tuple(signals(question, [h.article.text for h in hits[:3]], [h.score for h in hits[:5]], best_cos,
                             view_cos, text_cos, getattr(self.index.bm25, "vocab_dict", None), bool(info.law_ids),
-                            bool(info.regions), unstated))
+                            bool(info.regions), unstated, self.precedent_features(qvec, hits[0].article)))
         confidence, answerable = self.decide(question, row, best_cos, view_cos)
         veto = unstated and (self.params.unstated_veto or not self.params.learned_decline)
         if answerable and veto:
@@ -209,18 +212,38 @@ class Retriever:
         p = learned.probability(list(row))
         return p, learned.answerable(p) and (domain or model.answerable(p_cos))
 
-    def _fuse(self, text: str, info: QueryInfo) -> tuple[list[Hit], float, float, float]:
+    def precedent_features(self, qvec: np.ndarray | None, lead: Article | None = None) -> tuple[float, float, float]:
+        """How close the question is to precedents judged not covered and in scope
+        (kb.precedents); read once per retriever, and only for the learned decision.
+
+        Precedents were judged against the packaged corpus. When the lead article is newer than
+        that judgement — of a law staff loaded since (one without question views) or amended and
+        awaiting view review — what was not covered may be now: a precedent not covered counts no
+        closer than the nearest in scope."""
+        if qvec is None or not self.params.learned_decline:
+            return 0.0, 0.0, 0.0
+        if self._precedents is None:
+            self._precedents = PrecedentIndex.build(self.store, self.embedder)
+        near_out, near_in, gap = self._precedents.features(qvec, self.precedent_skip)
+        if lead is not None and self.index.has_views and gap > 0:
+            self._laws()
+            if lead.law_id not in self._viewed_laws or lead.id in self.index.text_view_ids:
+                return near_in, near_in, 0.0
+        return near_out, near_in, gap
+
+    def _fuse(self, text: str, info: QueryInfo) -> tuple[list[Hit], float, float, float, np.ndarray | None]:
         """Candidates ranked (by the learned ranker when there is one, else RRF with bonuses),
         then the region rule; returns hits and the decision's cosines (best article, best view,
-        best article as the article-text channel compared it: through the query adapter)."""
+        best article as the article-text channel compared it: through the query adapter) and the
+        question's own vector."""
         p = self.params
         found = self.channels(text, info)
         if found is None:
-            return [], 0.0, 0.0, 0.0
-        ch, sources, allowed, decision_cos, view_cos = found
+            return [], 0.0, 0.0, 0.0, None
+        ch, sources, allowed, decision_cos, view_cos, qvec = found
         text_cos = max(ch.text_cos.values(), default=0.0)
         if not ch.rrf:
-            return [], decision_cos, view_cos, text_cos
+            return [], decision_cos, view_cos, text_cos, qvec
         ranked = sorted(ch.rrf, key=ch.rrf.get, reverse=True)[: p.candidates]
         articles = [a for a in self.store.articles_by_ids(ranked) if a.region in allowed]
         scores = self.scores(articles, ch, text, info)
@@ -228,7 +251,7 @@ class Retriever:
         hits.sort(key=lambda h: h.score, reverse=True)
         margin = p.region_margin if p.ranker and default_ranker() is not None else None
         return (order_by_region(hits, info.regions, self.home_region, p.region_window, p.implements_weight,
-                                p.implements_depth, margin), decision_cos, view_cos, text_cos)
+                                p.implements_depth, margin), decision_cos, view_cos, text_cos, qvec)
 
     def scores(self, articles: list[Article], ch: Channels, text: str, info: QueryInfo) -> dict[int, float]:
         """Score of each candidate: the learned ranker over the first ``rank_depth`` fused
@@ -275,7 +298,7 @@ class Retriever:
 
     def channels(self, text: str, info: QueryInfo, skip_views: frozenset[int] = frozenset()):
         """The three channels' signals for a question: (Channels, sources, allowed regions,
-        decision cosine, best view cosine), or None for an empty question.
+        decision cosine, best view cosine, the question's vector), or None for an empty question.
 
         ``skip_views`` are rows of the view index left out (a view asked as itself), for fitting the
         ranker on the views without leaking their own entry."""
@@ -341,7 +364,7 @@ class Retriever:
         top_bm = list(islice((x for x in ranked_bm if ok(x[0])), p.candidates))
         add([aid for aid, _ in top_bm], p.bm25_weight, "bm25")
         ch = Channels(scores, text_cos, dict(views), dict(top_bm), ranks["dense"], ranks["view"], ranks["bm25"])
-        return ch, sources, allowed, decision_cos, view_cos
+        return ch, sources, allowed, decision_cos, view_cos, vecs[0]
 
 
 def order_by_region(hits: list[Hit], named: tuple[str, ...], home_region: str,
