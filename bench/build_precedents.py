@@ -2,7 +2,8 @@
 
 Each labelled question becomes a precedent: in scope when it has gold articles (or, in the
 decision's own set, ``in_scope`` true), not covered otherwise. Bare article references (which
-law?) are left out: they never reach the decision. A question is stored as the assistant hands it
+law?), small talk and advice requests are left out: they never reach the decision (and an advice
+request about a rule the corpus states still has that rule quoted). A question is stored as the assistant hands it
 on (kb.dialect.prepare_question), with its set's name, so that fitting the decision can leave a
 set's own questions out. The same text judged both ways is left out.
 
@@ -19,6 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from kb import intents  # noqa: E402
 from kb.dialect import prepare_question  # noqa: E402
 
 
@@ -35,8 +37,8 @@ def precedents(paths: list[str]) -> list[dict]:
                 continue
             in_scope = bool(d["in_scope"]) if "in_scope" in d else bool(d.get("gold"))
             question = prepare_question(d["question"])
-            if not question:
-                continue
+            if not question or intents.classify(question):
+                continue  # small talk, advice, military: the assistant answers those before the decision
             if question in seen:
                 if seen[question]["in_scope"] != in_scope:
                     conflicting.add(question)

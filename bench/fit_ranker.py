@@ -142,7 +142,7 @@ def region_lead(g: dict, s: np.ndarray, margin: float, window: int = 5) -> int:
     order = [int(i) for i in np.argsort(-s, kind="stable")]
     regions = g["named"] or ("全国",)
     lead = next((i for i in order[:window] if g["region"][i] in regions), None)
-    return order[0] if lead is None or s[order[0]] - s[lead] > margin else lead
+    return order[0] if lead is None or (g["named"] and s[order[0]] - s[lead] > margin) else lead
 
 
 def region_margins(groups: list[dict], margins: list[float], l2: float, view_weight: float, home: str) -> None:

@@ -46,8 +46,8 @@ class RetrievalParams:
     rrf_k: int = RRF_K
     named_law_boost: float = 0.02
     region_window: int = 5
-    # With the learned ranker, the region rule promotes an article of the place named (or, no place
-    # named, a national one) only when it scores within this margin of the ranker's first
+    # With the learned ranker and a place named, the region rule promotes that place's article only
+    # when it scores within this margin of the ranker's first
     # (fitted leave-one-set-out on the labelled sets; see bench/fit_ranker.py --region-margins).
     region_margin: float | None = None
     liability_boost: float = 0.004  # consequence questions favour 法律责任 chapters
@@ -375,17 +375,17 @@ def order_by_region(hits: list[Hit], named: tuple[str, ...], home_region: str,
     No place named: the best national article leads and the home-region article implementing it
     follows (see :func:`implementing`). A place named: that place's best article leads, then the
     best national one. Only the first ``window`` hits compete for the lead, so a far weaker
-    article is never promoted; with a ``margin`` (on the learned ranker's scale) only one scoring
-    within that margin of the first hit is. Beyond it the ranker's lead stands — a question naming
-    重庆 about drones near a base is one for the national law, an 易地建设费 question naming no
-    place one for the home regulation — and the article of the other kind follows it.
+    article is never promoted. With a place named and a ``margin`` (on the learned ranker's scale),
+    only an article of that place scoring within the margin of the first hit is; beyond it the
+    ranker's lead stands (重庆 named in a question about drones near a base: one for the national
+    law) and the named place's best article follows it.
     """
     top = hits[:window]
     lead_regions = named or ("全国",)
     lead = next((h for h in top if h.article.region in lead_regions), None)
     if lead is None:
         return hits
-    if margin is not None and hits[0].score - lead.score > margin:
+    if named and margin is not None and hits[0].score - lead.score > margin:
         lead = hits[0]
     if named:
         follow_regions = ("全国",) if lead.article.region in named else named

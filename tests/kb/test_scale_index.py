@@ -122,13 +122,15 @@ def test_fast_passages_answer_engine_queries(home):
 
 def test_build_reports_phases_and_progress(home, store):
     from ingest.loader import load_files
+    from kb.precedents import default_precedents
 
     load_files(store, [LAW])
     phases, done = [], []
     views = [v for v in default_views() if v.law == "中华人民共和国人民防空法"]
     build_index(store, HashEmbedder(), home / "index", progress=done.append,
                 phase=lambda name, total: phases.append((name, total)))
-    assert phases == [("embed", 53), ("bm25", 53), ("views", len(views))]
-    assert sum(done) == 2 * 53 + len(views)
+    precedents = len(default_precedents())  # embedded into the cache for the learned decision
+    assert phases == [("embed", 53), ("bm25", 53), ("views", len(views)), ("precedents", precedents)]
+    assert sum(done) == 2 * 53 + len(views) + precedents
     index = SearchIndex.load(home / "index")
     assert index.meta["articles"] == 53 and index.bm25_scores(["人民防空"]).max() > 0
