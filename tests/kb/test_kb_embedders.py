@@ -30,12 +30,14 @@ def test_packaged_sentence_transformers_model_end_to_end(tmp_path):
     hashed = CliRunner().invoke(cli, ["--home", str(home), "--embedder", "hash", "reindex"])
     assert hashed.exit_code == 0, hashed.output
     assert index_meta(home / "index")["model_id"] == "hash/256"
+    from kb.precedents import default_precedents
     from kb.store import Store
     from kb.views import default_views
 
     with Store(home / "lawbot.db") as s:
         per_model = dict(s.db.execute("SELECT model_id, COUNT(*) FROM embeddings GROUP BY model_id").fetchall())
-    views = len({v.question for v in default_views() if v.law == "中华人民共和国人民防空法"})
+    views = {v.question for v in default_views() if v.law == "中华人民共和国人民防空法"}
+    views = len(views | {p.question for p in default_precedents()})  # and the decision's precedents
     assert per_model == {meta["model_id"]: 53, "hash/256": 53,  # passages, and question views:
                          meta["model_id"] + "#query": views, "hash/256#query": views}
     # searching with a model the index was not built with is refused with a clear message
