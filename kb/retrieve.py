@@ -214,13 +214,14 @@ class Retriever:
 
     def precedent_features(self, qvec: np.ndarray | None, lead: Article | None = None) -> tuple[float, float, float]:
         """How close the question is to precedents judged not covered and in scope
-        (kb.precedents); read once per retriever, and only for the learned decision.
+        (kb.precedents); read once per retriever, and only with question views (the learned
+        decision's setting; computed even when fitting it against the older decision).
 
         Precedents were judged against the packaged corpus. When the lead article is newer than
         that judgement — of a law staff loaded since (one without question views) or amended and
         awaiting view review — what was not covered may be now: a precedent not covered counts no
         closer than the nearest in scope."""
-        if qvec is None or not self.params.learned_decline:
+        if qvec is None or not self.params.use_views:
             return 0.0, 0.0, 0.0
         if self._precedents is None:
             self._precedents = PrecedentIndex.build(self.store, self.embedder)

@@ -84,7 +84,7 @@ def test_a_not_covered_precedent_is_not_held_against_a_law_loaded_since():
     from kb.retrieve import WITH_VIEWS, Retriever
 
     r = Retriever.__new__(Retriever)
-    r.params = WITH_VIEWS
+    r.params = WITH_VIEWS  # views on: the precedents are consulted
     r.precedent_skip = None
     r._precedents = PrecedentIndex(np.stack([unit(1, 0, 0), unit(0, 1, 0)]), np.array([False, True]),
                                    np.array(["a", "a"], dtype=object))
