@@ -13,7 +13,7 @@
 #
 # usage: bench/fit_models.sh HOME   (HOME: a data directory holding the core corpus, real e5 model,
 #        indexed with the packaged views: `lawbot --home HOME ingest ../shared/corpus/core`)
-# Takes about 25 minutes on 2 cores.
+# Takes about 35 minutes on 2 cores.
 set -euo pipefail
 HOME_DIR=${1:?usage: bench/fit_models.sh HOME}
 cd "$(dirname "$0")/.."
