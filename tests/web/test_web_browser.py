@@ -70,6 +70,23 @@ def wait_for(driver, css: str, timeout: float = 60, count: int = 1):
     return driver.find_elements(By.CSS_SELECTOR, css)
 
 
+def wait_for_text(driver, css: str, text: str, timeout: float = 60) -> str:
+    """Wait until an element matching ``css`` shows ``text`` and return its text. The page may
+    re-render meanwhile (the previous answer's notice replaced by the next one): an element gone
+    stale is looked up again, not read."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def shown(d):
+        try:
+            return next((t for e in d.find_elements(By.CSS_SELECTOR, css) if text in (t := e.text)), False)
+        except StaleElementReferenceException:
+            return False
+
+    return WebDriverWait(driver, timeout).until(shown)
+
+
 def tap(driver, element) -> None:
     """Scroll the element to the middle of the screen (clear of the fixed question bar), tap it."""
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)

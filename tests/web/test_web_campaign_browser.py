@@ -15,7 +15,7 @@ import time
 import pytest
 
 from tests.web.conftest import PASSWORD, STAFF, add_staff
-from tests.web.test_web_browser import SHOTS, browser, tap, wait_for
+from tests.web.test_web_browser import SHOTS, browser, tap, wait_for, wait_for_text
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 CODE = "SWU2030"
@@ -96,7 +96,7 @@ def test_a_student_takes_the_round_on_a_phone_and_the_organiser_sees_it(server):
         tap(d, d.find_elements(By.CSS_SELECTOR, ".question button.option, .question input[type=checkbox]")[0])
         if d.find_elements(By.CSS_SELECTOR, ".question input[type=checkbox]:checked"):
             tap(d, d.find_element(By.CSS_SELECTOR, ".question button.primary"))
-        assert "已超时" in wait_for(d, ".question .notice-text")[0].text  # refused, not counted
+        assert "已超时" in wait_for_text(d, ".question .notice-text", "已超时")  # refused, not counted
         assert conn.execute("SELECT outcome FROM answers WHERE attempt_id=? AND position=1",
                             (attempt,)).fetchone()[0] == "timeout"
         while d.find_elements(By.CSS_SELECTOR, ".question"):
