@@ -112,7 +112,11 @@ def test_concurrent_writers_with_one_killed(small_home_copy, tmp_path) -> None:
     assert all(stored[k] == 1 for k in answered)  # acknowledged => stored, once
     assert max(stored.values()) == 1
     finished = [r[1] for r in records if r[0] == "finished"]
-    assert rows(db, "SELECT count(*) FROM attempts WHERE status='finished'") == [(len(finished),)]
+    stored_finished = {i for (i,) in rows(db, "SELECT id FROM attempts WHERE status='finished'")}
+    assert set(finished) <= stored_finished  # acknowledged => stored
+    # The killed writer may have committed its last finish and died before acknowledging it (the
+    # caller never heard back: allowed); no other attempt is finished without acknowledgement.
+    assert len(stored_finished - set(finished)) <= 1
     assert len(finished) == (QUIZ_WRITERS - 1) * ROUNDS + len([r for r in acks(tmp_path / "ack0.jsonl")
                                                                 if r[0] == "finished"])
     scores = rows(db, "SELECT t.score, (SELECT SUM(correct) FROM answers a WHERE a.attempt_id = t.id)"
