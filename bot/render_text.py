@@ -23,6 +23,10 @@ def article_block(article: Article, highlight: str = "") -> str:
     return block
 
 
+def related_line(answer: Answer) -> str:
+    return ("相关条文：" + "、".join(f"《{a.law_title}》{a.label}" for a in answer.related)) if answer.related else ""
+
+
 def render_answer(reply: Reply | Answer) -> str:
     """A reply as terminal text (a bare core Answer is shown as its Reply without resolved basis)."""
     reply = reply if isinstance(reply, Reply) else Reply(reply)
@@ -31,13 +35,13 @@ def render_answer(reply: Reply | Answer) -> str:
         return "\n".join(faq_lines(reply))
     if answer.kind != "statute":
         quoted = ["依据" + article_block(q.article, q.highlight) for q in answer.quotes]  # advice: the rule
-        return "\n".join(p for p in (answer.message, *quoted, answer.help_line) if p)
+        return "\n".join(p for p in (answer.message, *quoted, related_line(answer), answer.help_line) if p)
     lines = []
     for i, quote in enumerate(answer.quotes):
         prefix = "依据" if i == 0 else "另见"
         lines.append(prefix + article_block(quote.article, quote.highlight))
     if answer.related:
-        lines.append("相关条文：" + "、".join(f"《{a.law_title}》{a.label}" for a in answer.related))
+        lines.append(related_line(answer))
     lines.append(answer.disclaimer + answer.help_line)
     return "\n".join(lines)
 

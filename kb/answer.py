@@ -17,6 +17,7 @@ from kb.text import tokenize
 DISCLAIMER = "以上为法律条文原文摘录，仅供参考，不构成法律意见。"
 FAQ_DISCLAIMER = "以上解答由工作人员依据法律条文整理，仅供参考，不构成法律意见。"
 MAX_RELATED = 3
+UNSTATED_RELATED = 2  # related articles listed with a decline for an unstated specific
 SCOPE = "人民防空、国防动员、军事设施保护、国防教育、兵役等方面的法规"
 NOT_COVERED = f"这个问题不在我能解答的范围内（我熟悉{SCOPE}），没有找到能直接回答它的条文。"
 # Questions asking for a specific that statutes do not state (kb.intents.unstated_specifics).
@@ -156,7 +157,10 @@ def compose(result: SearchResult, hotline: str = "12348 公共法律服务热线
     if not result.answerable or not result.hits:
         line = "" if result.reason in ("which_law", "no_such_article") else \
             referral(result.question, hotline, office_contact, result.reason)
-        return Answer(kind="decline", question=result.question, help_line=line,
+        # On topic but asking for a specific no article states (a date's hour, a fee this year, an
+        # address): the articles on the subject are still worth reading, listed as related only.
+        related = tuple(h.article for h in result.hits[:UNSTATED_RELATED]) if result.unstated else ()
+        return Answer(kind="decline", question=result.question, help_line=line, related=related,
                       confidence=result.confidence, message=decline_message(result))
     leads = list(result.references) or lead_articles(result, home_region)
     quotes = tuple(Quote(a, best_sentence(a, result.question)) for a in leads)

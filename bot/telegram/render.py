@@ -173,9 +173,13 @@ def answer_replies(answer: AppReply | Answer, basis: Sequence[Article] = ()) -> 
     if answer.kind == "faq":
         return _faq(reply)
     if answer.kind in ("decline", "advice", "military"):
-        kb = keyboard([[button("📚 浏览已收录的法规", cb.laws(0))]]) if answer.kind == "decline" else None
+        row = [button("📚 浏览已收录的法规", cb.laws(0))] if answer.kind == "decline" else []
+        if answer.related:
+            row.append(button("🔗 相关条文", cb.related(a.id for a in answer.related)))
         quoted = [article_block(q.article, q.highlight, "📖 依据", QUOTE_LIMIT) for q in answer.quotes]
-        return replies([esc(answer.message), *quoted, esc(answer.help_line)], kb)
+        related = ["相关条文：" + "、".join(citation(a) for a in answer.related)] if answer.related else []
+        return replies([esc(answer.message), *quoted, *related, esc(answer.help_line)],
+                       keyboard([row]) if row else None)
     return replies([esc(answer.message)])  # chitchat, invalid
 
 

@@ -97,6 +97,20 @@ def test_every_answer_kind_renders(kind: str) -> None:
     assert all_callback_data(replies) == (["L:0"] if kind == "decline" else [])
 
 
+def test_a_decline_for_an_unstated_specific_lists_the_related_articles() -> None:
+    from bot.render_text import render_answer
+
+    related = (art(44, 29, "每年六月五日试鸣防空警报。", title="重庆市人民防空条例"), art(45, 35, "x"))
+    answer = Answer("decline", "q", related=related, message="法规条文里没有写明您问的这个具体数字",
+                    help_line="如需具体帮助，可拨打 12345。")
+    replies = answer_replies(answer)
+    text = "".join(plain(r.text) for r in replies)
+    assert "相关条文：《重庆市人民防空条例》第29条、《中华人民共和国人民防空法》第35条" in text
+    assert all_callback_data(replies) == ["L:0", cb.related([44, 45])]
+    terminal = render_answer(answer)
+    assert "相关条文：《重庆市人民防空条例》第29条" in terminal and terminal.endswith("12345。")
+
+
 def test_faq_answer_cites_its_basis() -> None:
     from kb.faq import Basis, FaqEntry
 

@@ -126,3 +126,11 @@ def test_the_alarm_faq_names_its_source_not_a_statute(client):
     html = ask(client, "防空警报有几种？分别是什么声音？").text
     assert "kind-faq" in html and "鸣36秒、停24秒" in html
     assert "出处（非法律条文）：国家人民防空办公室" in html and "法律依据：" not in html
+
+
+def test_an_advice_request_shows_the_rule_it_turns_on(client):
+    """The advice reply says "相关的法律规定如下" — the page must then show that rule, verbatim."""
+    html = ask(client, "人防法第二十二条 我家开发商没建防空地下室 我去告他能赢吗").text
+    assert "不能就个人的具体案件提供法律意见" in html and "12348" in html
+    assert "城市新建民用建筑，按照国家有关规定修建战时可用于防空的地下室。" in html
+    assert "《中华人民共和国人民防空法》第二十二条" in html
