@@ -13,15 +13,15 @@
 #
 # usage: bench/fit_models.sh HOME   (HOME: a data directory holding the core corpus, real e5 model,
 #        indexed with the packaged views: `lawbot --home HOME ingest ../shared/corpus/core`)
-# Takes about 35 minutes on 2 cores (33 with blind_a to blind_v).
+# Takes about 35 minutes on 2 cores (32 with blind_a to blind_x).
 set -euo pipefail
 HOME_DIR=${1:?usage: bench/fit_models.sh HOME}
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 export PYTHONPATH=$PWD
 D=tests/data
-A="$D/dev.jsonl $D/blind_a.jsonl $D/blind_c.jsonl $D/blind_e.jsonl $D/blind_g.jsonl $D/blind_i.jsonl $D/blind_k.jsonl $D/blind_m.jsonl $D/blind_o.jsonl $D/blind_q.jsonl $D/blind_s.jsonl $D/blind_u.jsonl"
-B="$D/dev_kinds.jsonl $D/blind_b.jsonl $D/blind_d.jsonl $D/blind_f.jsonl $D/blind_h.jsonl $D/blind_j.jsonl $D/blind_l.jsonl $D/blind_n.jsonl $D/blind_p.jsonl $D/blind_r.jsonl $D/blind_t.jsonl $D/blind_v.jsonl"
+A="$D/dev.jsonl $D/blind_a.jsonl $D/blind_c.jsonl $D/blind_e.jsonl $D/blind_g.jsonl $D/blind_i.jsonl $D/blind_k.jsonl $D/blind_m.jsonl $D/blind_o.jsonl $D/blind_q.jsonl $D/blind_s.jsonl $D/blind_u.jsonl $D/blind_w.jsonl"
+B="$D/dev_kinds.jsonl $D/blind_b.jsonl $D/blind_d.jsonl $D/blind_f.jsonl $D/blind_h.jsonl $D/blind_j.jsonl $D/blind_l.jsonl $D/blind_n.jsonl $D/blind_p.jsonl $D/blind_r.jsonl $D/blind_t.jsonl $D/blind_v.jsonl $D/blind_x.jsonl"
 OWN=bench/data/decline_own.jsonl  # questions written for the decision only (no model sees them)
 if [ -n "${KEEP:-}" ]; then  # KEEP=DIR keeps the decision rows there, to refit the decision alone
   TMP=$KEEP; mkdir -p "$TMP"
