@@ -31,6 +31,7 @@ def test_advice_requests_are_recognised(text):
     "拒绝兵役登记会被罚吗", "防空警报响了我该怎么办", "人防工程被占用要赔多少", "占用防空洞能罚多少钱",
     "易地建设费拖着不交会咋样", "江津农村自己修房子要不要交人防费", "你说人防工程能开店吗",
     "人防工程拆了以后一直拖着不补建，会有什么处罚", "不服人防办的处罚可以起诉吗",
+    "我要交多少易地建设费", "我们单位要建多少人防工程", "我家孩子要服多少年兵役",
 ])
 def test_legal_questions_are_not_advice(text):
     assert intents.classify(text) is None
