@@ -177,17 +177,21 @@ def answer_replies(answer: AppReply | Answer, basis: Sequence[Article] = ()) -> 
         if answer.related:
             row.append(button("🔗 相关条文", cb.related(a.id for a in answer.related)))
         quoted = [article_block(q.article, q.highlight, "📖 依据", QUOTE_LIMIT) for q in answer.quotes]
-        related = ["相关条文：" + "、".join(citation(a) for a in answer.related)] if answer.related else []
+        related = [_related_line(answer)] if answer.related else []
         return replies([esc(answer.message), *quoted, *related, esc(answer.help_line)],
                        keyboard([row]) if row else None)
     return replies([esc(answer.message)])  # chitchat, invalid
+
+
+def _related_line(answer: Answer) -> str:
+    return "相关条文：" + "、".join(citation(a) for a in answer.related)
 
 
 def _statute(answer: Answer) -> list[Reply]:
     blocks = [article_block(q.article, q.highlight, "📖 依据" if i == 0 else "另见", QUOTE_LIMIT)
               for i, q in enumerate(answer.quotes)]
     if answer.related:
-        blocks.append("相关条文：" + "、".join(citation(a) for a in answer.related))
+        blocks.append(_related_line(answer))
     blocks.append(_footer(answer.disclaimer, answer.help_line))
     first = []
     if answer.lead:
